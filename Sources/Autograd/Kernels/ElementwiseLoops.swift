@@ -1,0 +1,116 @@
+// Raw elementwise loops over buffers. They know nothing of tensors or gradients.
+
+/// A scalar function of one argument, generic so that one definition serves `Float` and `Double`.
+protocol UnaryScalarFunction {
+  /// The function's value at `x`.
+  func callAsFunction<T: TensorScalar>(_ x: T) -> T
+}
+
+/// A scalar function of two arguments, generic over the scalar type.
+protocol BinaryScalarFunction {
+  /// The function's value at (`a`, `b`).
+  func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T
+}
+
+/// The namespace of raw kernels.
+enum Kernels {}
+
+extension Kernels {
+  /// `out[i] = f(x[i])` for `count` elements.
+  @inline(__always)
+  static func map<T: TensorScalar, F: UnaryScalarFunction>(
+    _ f: F, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int
+  ) {
+    for i in 0..<count { out[i] = f(x[i]) }
+  }
+
+  /// `out[i] = f(a[i], b[i])` for `count` elements.
+  @inline(__always)
+  static func zip<T: TensorScalar, F: BinaryScalarFunction>(
+    _ f: F, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+    count: Int
+  ) {
+    for i in 0..<count { out[i] = f(a[i], b[i]) }
+  }
+
+  /// `out = f(a, b)` over `shape`, reading `a` and `b` through element strides (0 on broadcast
+  /// axes). Iterates the output in row-major order with the innermost axis as a strided loop.
+  static func broadcast<T: TensorScalar, F: BinaryScalarFunction>(
+    _ f: F, _ a: UnsafePointer<T>, aStrides: [Int], _ b: UnsafePointer<T>, bStrides: [Int],
+    _ out: UnsafeMutablePointer<T>, shape: [Int]
+  ) {
+    let count = shape.reduce(1, *)
+    guard count > 0 else { return }
+    guard let inner = shape.last else {
+      out[0] = f(a[0], b[0])
+      return
+    }
+    let rank = shape.count
+    let sa = aStrides[rank - 1]
+    let sb = bStrides[rank - 1]
+    var index = [Int](repeating: 0, count: rank)
+    var offA = 0
+    var offB = 0
+    var o = 0
+    while o < count {
+      if sa == 1 && sb == 1 {
+        for j in 0..<inner { out[o + j] = f(a[offA + j], b[offB + j]) }
+      } else if sa == 0 {
+        let av = a[offA]
+        for j in 0..<inner { out[o + j] = f(av, b[offB + j * sb]) }
+      } else if sb == 0 {
+        let bv = b[offB]
+        for j in 0..<inner { out[o + j] = f(a[offA + j * sa], bv) }
+      } else {
+        for j in 0..<inner { out[o + j] = f(a[offA + j * sa], b[offB + j * sb]) }
+      }
+      o += inner
+      // Advance the multi-index over the outer axes.
+      var axis = rank - 2
+      while axis >= 0 {
+        index[axis] += 1
+        offA += aStrides[axis]
+        offB += bStrides[axis]
+        if index[axis] < shape[axis] { break }
+        offA -= aStrides[axis] * shape[axis]
+        offB -= bStrides[axis] * shape[axis]
+        index[axis] = 0
+        axis -= 1
+      }
+    }
+  }
+
+  /// Copies `src` (read through `srcStrides`, laid out over `shape`) into contiguous `out`.
+  static func gatherStrided<T>(
+    _ src: UnsafePointer<T>, srcStrides: [Int], _ out: UnsafeMutablePointer<T>, shape: [Int]
+  ) {
+    let count = shape.reduce(1, *)
+    guard count > 0 else { return }
+    guard let inner = shape.last else {
+      out[0] = src[0]
+      return
+    }
+    let rank = shape.count
+    let s = srcStrides[rank - 1]
+    var index = [Int](repeating: 0, count: rank)
+    var off = 0
+    var o = 0
+    while o < count {
+      if s == 1 {
+        (out + o).update(from: src + off, count: inner)
+      } else {
+        for j in 0..<inner { out[o + j] = src[off + j * s] }
+      }
+      o += inner
+      var axis = rank - 2
+      while axis >= 0 {
+        index[axis] += 1
+        off += srcStrides[axis]
+        if index[axis] < shape[axis] { break }
+        off -= srcStrides[axis] * shape[axis]
+        index[axis] = 0
+        axis -= 1
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// im2col and its adjoint col2im for one image, the data movement of convolution as GEMM.
+
+extension Kernels {
+  /// Geometry of a 2-D convolution or pooling window sweep.
+  struct ConvGeometry {
+    var channels: Int
+    var height: Int
+    var width: Int
+    var kernelH: Int
+    var kernelW: Int
+    var stride: Int
+    var padding: Int
+    var outH: Int { (height + 2 * padding - kernelH) / stride + 1 }
+    var outW: Int { (width + 2 * padding - kernelW) / stride + 1 }
+  }
+
+  /// Unfolds one [C, H, W] image into `col`, a [C·kh·kw, outH·outW] matrix (zero padding).
+  static func im2col<T: TensorScalar>(
+    _ image: UnsafePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: ConvGeometry
+  ) {
+    let (oh, ow) = (g.outH, g.outW)
+    var row = 0
+    for c in 0..<g.channels {
+      let plane = image + c * g.height * g.width
+      for ki in 0..<g.kernelH {
+        for kj in 0..<g.kernelW {
+          let dst = col + row * oh * ow
+          for y in 0..<oh {
+            let iy = y * g.stride - g.padding + ki
+            let line = dst + y * ow
+            if iy < 0 || iy >= g.height {
+              for x in 0..<ow { line[x] = 0 }
+              continue
+            }
+            let src = plane + iy * g.width
+            if g.stride == 1 {
+              let x0 = Swift.min(Swift.max(0, g.padding - kj), ow)
+              let x1 = Swift.max(Swift.min(ow, g.width + g.padding - kj), x0)
+              for x in 0..<x0 { line[x] = 0 }
+              if x1 > x0 {
+                (line + x0).update(from: src + (x0 - g.padding + kj), count: x1 - x0)
+              }
+              for x in x1..<ow { line[x] = 0 }
+            } else {
+              for x in 0..<ow {
+                let ix = x * g.stride - g.padding + kj
+                line[x] = ix >= 0 && ix < g.width ? src[ix] : 0
+              }
+            }
+          }
+          row += 1
+        }
+      }
+    }
+  }
+
+  /// Adds `col` ([C·kh·kw, outH·outW]) back onto one [C, H, W] image: the adjoint of
+  /// ``im2col(_:_:_:)``.
+  static func col2im<T: TensorScalar>(
+    _ col: UnsafePointer<T>, _ image: UnsafeMutablePointer<T>, _ g: ConvGeometry
+  ) {
+    let (oh, ow) = (g.outH, g.outW)
+    var row = 0
+    for c in 0..<g.channels {
+      let plane = image + c * g.height * g.width
+      for ki in 0..<g.kernelH {
+        for kj in 0..<g.kernelW {
+          let src = col + row * oh * ow
+          for y in 0..<oh {
+            let iy = y * g.stride - g.padding + ki
+            if iy < 0 || iy >= g.height { continue }
+            let line = plane + iy * g.width
+            for x in 0..<ow {
+              let ix = x * g.stride - g.padding + kj
+              if ix >= 0 && ix < g.width { line[ix] += src[y * ow + x] }
+            }
+          }
+          row += 1
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Raw reductions and softmax along one axis of a tensor viewed as [outer, n, inner].
+
+extension Kernels {
+  /// `out[o, i] = Σ_j x[o, j, i]`, summed in increasing `j` (deterministic).
+  static func sumAxis<T: TensorScalar>(
+    _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int
+  ) {
+    for o in 0..<outer {
+      let src = x + o * n * inner
+      let dst = out + o * inner
+      if inner == 1 {
+        var acc: T = 0
+        for j in 0..<n { acc += src[j] }
+        dst[0] = acc
+      } else {
+        for i in 0..<inner { dst[i] = 0 }
+        for j in 0..<n {
+          let row = src + j * inner
+          for i in 0..<inner { dst[i] += row[i] }
+        }
+      }
+    }
+  }
+
+  /// `out[o, i] = max_j x[o, j, i]` and its first index; NaN wins, as in PyTorch.
+  static func maxAxis<T: TensorScalar>(
+    _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ argmax: UnsafeMutablePointer<Int>?,
+    outer: Int, n: Int, inner: Int
+  ) {
+    for o in 0..<outer {
+      for i in 0..<inner {
+        let src = x + o * n * inner + i
+        var best = src[0]
+        var bestIndex = 0
+        if !best.isNaN {
+          for j in 1..<Swift.max(n, 1) {
+            let v = src[j * inner]
+            if v > best || v.isNaN {
+              best = v
+              bestIndex = j
+              if v.isNaN { break }
+            }
+          }
+        }
+        out[o * inner + i] = best
+        argmax?[o * inner + i] = bestIndex
+      }
+    }
+  }
+
+  /// Softmax (or log-softmax) of `x` along the middle axis: `x − max − log Σ exp(x − max)`,
+  /// stable for logits of any magnitude.
+  static func softmaxAxis<T: TensorScalar>(
+    _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int,
+    log: Bool
+  ) {
+    for o in 0..<outer {
+      for i in 0..<inner {
+        let src = x + o * n * inner + i
+        let dst = out + o * n * inner + i
+        var m = -T.infinity
+        for j in 0..<n where src[j * inner] > m || src[j * inner].isNaN { m = src[j * inner] }
+        if !m.isFinite && !m.isNaN { m = 0 }
+        var total: T = 0
+        for j in 0..<n {
+          let e = T.exp(src[j * inner] - m)
+          total += e
+          if !log { dst[j * inner] = e }
+        }
+        if log {
+          let lse = m + T.log(total)
+          for j in 0..<n { dst[j * inner] = src[j * inner] - lse }
+        } else {
+          let inv = 1 / total
+          for j in 0..<n { dst[j * inner] *= inv }
+        }
+      }
+    }
+  }
+}
+
+extension Kernels {
+  /// `out[o, i] = log Σ_j exp(x[o, j, i])`, shifted by the maximum for stability.
+  static func logsumexpAxis<T: TensorScalar>(
+    _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int
+  ) {
+    for o in 0..<outer {
+      for i in 0..<inner {
+        let src = x + o * n * inner + i
+        var m = -T.infinity
+        for j in 0..<n where src[j * inner] > m || src[j * inner].isNaN { m = src[j * inner] }
+        let shift = m.isFinite ? m : 0
+        var total: T = 0
+        for j in 0..<n { total += T.exp(src[j * inner] - shift) }
+        out[o * inner + i] = shift + T.log(total)
+      }
+    }
+  }
+}

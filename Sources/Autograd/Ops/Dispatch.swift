@@ -1,0 +1,111 @@
+// Shared plumbing for ops: element-type dispatch and elementwise application to whole tensors.
+
+extension Tensor {
+  /// Stops with a message naming `op` unless the tensor holds floating-point values.
+  @inline(__always)
+  func requireFloat(_ op: OpKind) {
+    precondition(
+      dtype.isFloatingPoint, "\(op): expected a floating-point tensor, got \(dtype) of shape \(shape)")
+  }
+
+  /// `f` applied to every element (same shape and type).
+  func map<F: UnaryScalarFunction>(_ f: F, _ op: OpKind) -> Tensor {
+    requireFloat(op)
+    let out = Tensor(uninitializedShape: shape, dtype: dtype)
+    switch dtype {
+    case .float32:
+      Kernels.map(f, storage.pointer(Float.self), out.storage.pointer(Float.self), count: count)
+    case .float64:
+      Kernels.map(f, storage.pointer(Double.self), out.storage.pointer(Double.self), count: count)
+    case .int64: fatalError("unreachable")
+    }
+    return out
+  }
+
+  /// `f(self[i], other[i])` for two tensors of one shape and type (used by pullbacks).
+  func zipMap<F: BinaryScalarFunction>(_ other: Tensor, _ f: F) -> Tensor {
+    precondition(
+      shape == other.shape && dtype == other.dtype,
+      "zipMap: shapes \(shape) and \(other.shape) (\(dtype), \(other.dtype)) differ")
+    let out = Tensor(uninitializedShape: shape, dtype: dtype)
+    switch dtype {
+    case .float32:
+      Kernels.zip(
+        f, storage.pointer(Float.self), other.storage.pointer(Float.self),
+        out.storage.pointer(Float.self), count: count)
+    case .float64:
+      Kernels.zip(
+        f, storage.pointer(Double.self), other.storage.pointer(Double.self),
+        out.storage.pointer(Double.self), count: count)
+    case .int64: fatalError("zipMap: integer tensors have no elementwise arithmetic")
+    }
+    return out
+  }
+
+  /// The shape that `a` and `b` broadcast to under NumPy/PyTorch rules, or a stop naming `op`.
+  static func broadcastShape(_ a: [Int], _ b: [Int], _ op: OpKind) -> [Int] {
+    let rank = Swift.max(a.count, b.count)
+    var result = [Int](repeating: 1, count: rank)
+    for i in 0..<rank {
+      let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+      let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+      precondition(
+        da == db || da == 1 || db == 1,
+        "\(op): shapes \(a) and \(b) cannot be broadcast together (axis \(i): \(da) vs \(db))")
+      result[i] = da == 1 ? db : da
+    }
+    return result
+  }
+
+  /// Element strides for reading a tensor of `shape` as if broadcast to `target` (0 on broadcast
+  /// axes).
+  static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    let own = strides(of: shape)
+    let offset = target.count - shape.count
+    return (0..<target.count).map { i in
+      i < offset || shape[i - offset] == 1 ? 0 : own[i - offset]
+    }
+  }
+
+  /// `f(self, other)` with broadcasting; both tensors must have the same floating type.
+  func broadcasting<F: BinaryScalarFunction>(_ other: Tensor, _ f: F, _ op: OpKind) -> Tensor {
+    requireFloat(op)
+    precondition(
+      dtype == other.dtype,
+      "\(op): element types differ (\(dtype) and \(other.dtype)); convert one with to(_:)")
+    if shape == other.shape { return zipMap(other, f) }
+    let outShape = Tensor.broadcastShape(shape, other.shape, op)
+    let out = Tensor(uninitializedShape: outShape, dtype: dtype)
+    let sa = Tensor.broadcastStrides(shape, to: outShape)
+    let sb = Tensor.broadcastStrides(other.shape, to: outShape)
+    switch dtype {
+    case .float32:
+      Kernels.broadcast(
+        f, storage.pointer(Float.self), aStrides: sa, other.storage.pointer(Float.self),
+        bStrides: sb, out.storage.pointer(Float.self), shape: outShape)
+    case .float64:
+      Kernels.broadcast(
+        f, storage.pointer(Double.self), aStrides: sa, other.storage.pointer(Double.self),
+        bStrides: sb, out.storage.pointer(Double.self), shape: outShape)
+    case .int64: fatalError("unreachable")
+    }
+    return out
+  }
+
+  /// Normalises a possibly negative axis, stopping with a message naming `op` when out of range.
+  func axis(_ axis: Int, _ op: OpKind, rank: Int? = nil) -> Int {
+    let r = rank ?? self.rank
+    precondition(
+      axis >= -r && axis < Swift.max(r, 1),
+      "\(op): dimension \(axis) out of range for a tensor of shape \(shape)")
+    return axis < 0 ? axis + r : axis
+  }
+
+  /// The tensor viewed as [outer, n, inner] around `axis`.
+  func split(around axis: Int) -> (outer: Int, n: Int, inner: Int) {
+    (
+      shape[..<axis].reduce(1, *), shape.isEmpty ? 1 : shape[axis],
+      shape.isEmpty ? 1 : shape[(axis + 1)...].reduce(1, *)
+    )
+  }
+}

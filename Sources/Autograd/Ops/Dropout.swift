@@ -1,0 +1,18 @@
+// Inverted dropout.
+
+/// Zeroes each element with probability `p` and scales the rest by `1 / (1 − p)` when
+/// `training`; returns `input` unchanged otherwise, like `torch.nn.functional.dropout`.
+/// The mask is drawn from `generator`, so a seed fixes it.
+public func dropout(
+  _ input: Tensor, p: Double, training: Bool = true, generator: Generator = .default
+) -> Tensor {
+  input.requireFloat(.dropout)
+  precondition((0...1).contains(p), "dropout: probability has to be between 0 and 1, but got \(p)")
+  guard training && p > 0 else { return input }
+  let keep = 1 - p
+  let scale = p == 1 ? 0 : 1 / keep
+  let draws = generator.uniforms(input.count)
+  let mask = Tensor(shape: input.shape, scalars: draws.map { $0 < keep ? scale : 0 }).to(input.dtype)
+  let y = input.zipMap(mask, MulF())
+  return Tensor.record(.dropout, [input], y) { g in [g.zipMap(mask, MulF())] }
+}

@@ -1,0 +1,190 @@
+// Reductions: sum, mean, max, logsumexp and argmax; each op's forward and pullback side by side.
+
+extension Tensor {
+  /// The sorted, normalised, distinct axes of a reduction, stopping on a bad axis.
+  func reductionAxes(_ dims: [Int]?, _ op: OpKind) -> [Int] {
+    guard let dims else { return Array(0..<rank) }
+    let axes = Set(dims.map { axis($0, op) })
+    precondition(axes.count == dims.count, "\(op): repeated dimension in \(dims)")
+    return axes.sorted()
+  }
+
+  /// The shape after reducing `axes`, with kept size-1 axes or without them.
+  func reducedShape(_ axes: [Int], keepDim: Bool) -> [Int] {
+    keepDim
+      ? shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+      : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+  }
+
+  /// Sums along one axis without recording, keeping it with size 1.
+  func rawSum(along axis: Int) -> Tensor {
+    var outShape = shape
+    outShape[axis] = 1
+    let out = Tensor(uninitializedShape: outShape, dtype: dtype)
+    let (outer, n, inner) = split(around: axis)
+    switch dtype {
+    case .float32:
+      Kernels.sumAxis(
+        storage.pointer(Float.self), out.storage.pointer(Float.self), outer: outer, n: n,
+        inner: inner)
+    case .float64:
+      Kernels.sumAxis(
+        storage.pointer(Double.self), out.storage.pointer(Double.self), outer: outer, n: n,
+        inner: inner)
+    case .int64: fatalError("unreachable")
+    }
+    return out
+  }
+
+  /// Sums over `axes` (sorted) without recording, keeping them with size 1.
+  func rawSum(axes: [Int]) -> Tensor {
+    if rank == 0 { return self }
+    if axes.count == rank {
+      return viewed(as: [count]).rawSum(along: 0).viewed(as: shape.map { _ in 1 })
+    }
+    var result = self
+    for axis in axes.reversed() { result = result.rawSum(along: axis) }
+    return result
+  }
+
+  /// Copies the tensor broadcast to `target` without recording.
+  func rawExpand(to target: [Int]) -> Tensor {
+    if shape == target { return self }
+    let strides = Tensor.broadcastStrides(shape, to: target)
+    let out = Tensor(uninitializedShape: target, dtype: dtype)
+    switch dtype {
+    case .float32:
+      Kernels.gatherStrided(
+        storage.pointer(Float.self), srcStrides: strides, out.storage.pointer(Float.self),
+        shape: target)
+    case .float64:
+      Kernels.gatherStrided(
+        storage.pointer(Double.self), srcStrides: strides, out.storage.pointer(Double.self),
+        shape: target)
+    case .int64:
+      Kernels.gatherStrided(
+        storage.pointer(Int.self), srcStrides: strides, out.storage.pointer(Int.self),
+        shape: target)
+    }
+    return out
+  }
+
+  /// The sum over all elements, or over `dims`, like `torch.sum`.
+  public func sum(dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
+    requireFloat(.sum)
+    let axes = reductionAxes(dims, .sum)
+    let kept = reducedShape(axes, keepDim: true)
+    let y = rawSum(axes: axes).viewed(as: reducedShape(axes, keepDim: keepDim))
+    let inShape = shape
+    return Tensor.record(.sum, [self], y) { g in [g.reshape(kept).rawExpand(to: inShape)] }
+  }
+
+  /// The sum along one axis.
+  public func sum(dim: Int, keepDim: Bool = false) -> Tensor { sum(dims: [dim], keepDim: keepDim) }
+
+  /// The mean over all elements, or over `dims`, like `torch.mean`.
+  public func mean(dims: [Int]? = nil, keepDim: Bool = false) -> Tensor {
+    requireFloat(.mean)
+    let axes = reductionAxes(dims, .mean)
+    let n = axes.reduce(1) { $0 * shape[$1] }
+    let kept = reducedShape(axes, keepDim: true)
+    let scale = MulScalarF(c: 1 / Double(n))
+    let y = rawSum(axes: axes).viewed(as: reducedShape(axes, keepDim: keepDim)).map(scale, .mean)
+    let inShape = shape
+    return Tensor.record(.mean, [self], y) { g in
+      [g.reshape(kept).rawExpand(to: inShape).map(scale, .mean)]
+    }
+  }
+
+  /// The mean along one axis.
+  public func mean(dim: Int, keepDim: Bool = false) -> Tensor { mean(dims: [dim], keepDim: keepDim) }
+
+  /// The largest element, as a 0-dimensional tensor. Its gradient is split evenly among ties,
+  /// as PyTorch's full `Swift.max()`; NaN propagates.
+  public func max() -> Tensor {
+    requireFloat(.max)
+    precondition(count > 0, "max: the tensor of shape \(shape) is empty")
+    let flat = viewed(as: [count])
+    let (values, _) = flat.rawMax(along: 0)
+    let y = values.viewed(as: [])
+    let x = detached()
+    return Tensor.record(.max, [self], y) { g in
+      let best = y.item()
+      let mask = Tensor(shape: [x.count], scalars: x.doubleScalars.map { $0 == best || (best.isNaN && $0.isNaN) ? 1.0 : 0.0 }).to(x.dtype)
+      let ties = mask.doubleScalars.reduce(0, +)
+      return [(mask * (g.item() / Swift.max(ties, 1))).reshape(x.shape)]
+    }
+  }
+
+  /// Maximum and its first index along `axis` without recording (`axis` kept with size 1).
+  func rawMax(along axis: Int) -> (values: Tensor, indices: Tensor) {
+    var outShape = shape
+    outShape[axis] = 1
+    let values = Tensor(uninitializedShape: outShape, dtype: dtype)
+    let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
+    let (outer, n, inner) = split(around: axis)
+    precondition(n > 0, "max: cannot reduce an empty dimension of shape \(shape)")
+    switch dtype {
+    case .float32:
+      Kernels.maxAxis(
+        storage.pointer(Float.self), values.storage.pointer(Float.self),
+        indices.storage.pointer(Int.self), outer: outer, n: n, inner: inner)
+    case .float64:
+      Kernels.maxAxis(
+        storage.pointer(Double.self), values.storage.pointer(Double.self),
+        indices.storage.pointer(Int.self), outer: outer, n: n, inner: inner)
+    case .int64: fatalError("unreachable")
+    }
+    return (values, indices)
+  }
+
+  /// The maximum along `dim` and the index of its first occurrence, like `torch.max(x, dim)`.
+  /// The gradient flows to that first maximum only.
+  public func max(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) {
+    requireFloat(.maxAlongAxis)
+    let a = axis(dim, .maxAlongAxis)
+    let (values, indices) = rawMax(along: a)
+    let outShape = reducedShape([a], keepDim: keepDim)
+    let y = values.viewed(as: outShape)
+    let inShape = shape
+    let kept = values.shape
+    let recorded = Tensor.record(.maxAlongAxis, [self], y) { g in
+      [g.reshape(kept).scatter(into: inShape, axis: a, index: indices)]
+    }
+    return (recorded, indices.viewed(as: outShape))
+  }
+
+  /// The index of the first maximum along `dim` (`int64`, not differentiable), like
+  /// `torch.argmax`.
+  public func argmax(dim: Int, keepDim: Bool = false) -> Tensor {
+    requireFloat(.argmax)
+    let a = axis(dim, .argmax)
+    return rawMax(along: a).indices.viewed(as: reducedShape([a], keepDim: keepDim))
+  }
+
+  /// `log Σ exp(x)` along `dim`, computed stably, like `torch.logsumexp`.
+  public func logsumexp(dim: Int, keepDim: Bool = false) -> Tensor {
+    requireFloat(.logsumexp)
+    let a = axis(dim, .logsumexp)
+    var kept = shape
+    kept[a] = 1
+    let out = Tensor(uninitializedShape: kept, dtype: dtype)
+    let (outer, n, inner) = split(around: a)
+    switch dtype {
+    case .float32:
+      Kernels.logsumexpAxis(
+        storage.pointer(Float.self), out.storage.pointer(Float.self), outer: outer, n: n,
+        inner: inner)
+    case .float64:
+      Kernels.logsumexpAxis(
+        storage.pointer(Double.self), out.storage.pointer(Double.self), outer: outer, n: n,
+        inner: inner)
+    case .int64: fatalError("unreachable")
+    }
+    let y = out.viewed(as: reducedShape([a], keepDim: keepDim))
+    let x = detached()
+    return Tensor.record(.logsumexp, [self], y) { g in
+      [g.reshape(kept).rawExpand(to: x.shape) * (x - out.rawExpand(to: x.shape)).exp()]
+    }
+  }
+}
