@@ -36,18 +36,18 @@ public struct GradcheckResult: Sendable, CustomStringConvertible {
 /// ```swift
 /// let x = Tensor.randn([3, 4], dtype: .float64)
 /// let result = gradcheck("softmax", inputs: [x]) { $0[0].softmax(dim: 1) }
-/// precondition(result.passed, result.description)
+/// check(result.passed, result.description)
 /// ```
 public func gradcheck(
   _ name: String = "function", inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5,
   rtol: Double = 1e-3, _ function: ([Tensor]) -> Tensor
 ) -> GradcheckResult {
   for (i, x) in inputs.enumerated() where x.dtype == .float32 {
-    preconditionFailure("gradcheck: input \(i) of shape \(x.shape) is float32; use float64")
+    fatalError("gradcheck: input \(i) of shape \(x.shape) is float32; use float64")
   }
   let leaves = inputs.map { $0.dtype == .float64 ? $0.requiringGrad() : $0.detached() }
   let output = withGradEnabled(true) { function(leaves) }
-  precondition(output.dtype == .float64, "gradcheck: \(name) returned \(output.dtype), not float64")
+  check(output.dtype == .float64, "gradcheck: \(name) returned \(output.dtype), not float64")
   let m = output.count
   let checked = leaves.indices.filter { leaves[$0].dtype == .float64 }
 

@@ -16,12 +16,12 @@ extension Tensor {
     set {
       if newValue {
         guard node == nil else { return }
-        precondition(
+        check(
           dtype.isFloatingPoint,
           "requiresGrad: only floating-point tensors can require gradients, got \(dtype)")
         node = Node(op: .leaf, inputs: [], shape: shape, dtype: dtype, pullback: nil)
       } else {
-        precondition(
+        check(
           node == nil || node!.op == .leaf,
           "requiresGrad: can only change the flag of leaf tensors; use detached() on the result of \(node!.op)"
         )
@@ -61,7 +61,7 @@ extension Tensor {
   /// Asks a non-leaf tensor to keep its gradient after backward.
   public func retainGrad() {
     guard let node else {
-      preconditionFailure("retainGrad: tensor does not require grad")
+      fatalError("retainGrad: tensor does not require grad")
     }
     if node.op != .leaf { node.retainsGrad = true }
   }
@@ -99,17 +99,17 @@ extension Tensor {
   ///   - retainGraph: Keep the graph so that backward can run through it again.
   public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) {
     guard let root = node else {
-      preconditionFailure(
+      fatalError(
         "backward: tensor of shape \(shape) does not require grad and has no grad function")
     }
     let seed: Tensor
     if let gradient {
-      precondition(
+      check(
         gradient.shape == shape,
         "backward: gradient shape \(gradient.shape) does not match tensor shape \(shape)")
       seed = gradient.to(dtype).detached()
     } else {
-      precondition(
+      check(
         count == 1,
         "backward: grad can be implicitly created only for scalar outputs; this tensor has shape \(shape), so pass backward(gradient:)"
       )
@@ -145,7 +145,7 @@ enum Tape {
       }
       if node.op == .leaf { continue }
       guard let pullback = node.pullback else {
-        preconditionFailure(
+        fatalError(
           "backward: trying to backward through the graph a second time (the \(node.op) node's saved values were already freed); pass retainGraph: true to the first backward call"
         )
       }
@@ -156,7 +156,7 @@ enum Tape {
       }
       for (input, inputGrad) in zip(node.inputs, inputGrads) {
         guard let input, let inputGrad else { continue }
-        precondition(
+        check(
           inputGrad.shape == input.shape,
           "backward: \(node.op) produced a gradient of shape \(inputGrad.shape) for an input of shape \(input.shape)"
         )

@@ -1,7 +1,7 @@
 extension Tensor {
   /// A tensor of the given shape filled with `value`.
   public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) -> Tensor {
-    precondition(shape.allSatisfy { $0 >= 0 }, "full: negative dimension in shape \(shape)")
+    check(shape.allSatisfy { $0 >= 0 }, "full: negative dimension in shape \(shape)")
     let t = Tensor(uninitializedShape: shape, dtype: dtype)
     switch dtype {
     case .float32: t.storage.buffer(Float.self).initialize(repeating: Float(value))
@@ -31,7 +31,7 @@ extension Tensor {
   public static func arange(
     _ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32
   ) -> Tensor {
-    precondition(step != 0, "arange: step must be non-zero")
+    check(step != 0, "arange: step must be non-zero")
     let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
     let values = (0..<n).map { start + Double($0) * step }
     return Tensor(shape: [n], scalars: values).to(dtype)
@@ -42,7 +42,7 @@ extension Tensor {
     _ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
     generator: Generator = .default
   ) -> Tensor {
-    precondition(dtype.isFloatingPoint, "uniform: dtype must be floating point, got \(dtype)")
+    check(dtype.isFloatingPoint, "uniform: dtype must be floating point, got \(dtype)")
     let u = generator.uniforms(shape.reduce(1, *))
     return Tensor(shape: shape, scalars: u.map { low + (high - low) * $0 }).to(dtype)
   }
@@ -52,7 +52,7 @@ extension Tensor {
     _ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
     generator: Generator = .default
   ) -> Tensor {
-    precondition(dtype.isFloatingPoint, "normal: dtype must be floating point, got \(dtype)")
+    check(dtype.isFloatingPoint, "normal: dtype must be floating point, got \(dtype)")
     let n = shape.reduce(1, *)
     let u = generator.uniforms(2 * ((n + 1) / 2))
     var values = [Double]()

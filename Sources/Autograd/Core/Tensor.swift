@@ -48,6 +48,10 @@ public struct Tensor: @unchecked Sendable {
   }
 
   /// A `float64` tensor with the given shape and elements in row-major order.
+  ///
+  /// Array literals pick the `float32` initializer, as PyTorch defaults to float32; write
+  /// `[1, 2] as [Double]` or pass a `[Double]` value for `float64`.
+  @_disfavoredOverload
   public init(shape: [Int], scalars: [Double]) {
     Tensor.checkShape(shape, count: scalars.count, "Tensor(shape:scalars:)")
     self.init(uninitializedShape: shape, dtype: .float64)
@@ -72,14 +76,14 @@ public struct Tensor: @unchecked Sendable {
     shape: [Int],
     unsafeUninitializedScalars initializer: (UnsafeMutableBufferPointer<Float>) throws -> Void
   ) rethrows {
-    precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
+    check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
     self.init(uninitializedShape: shape, dtype: .float32)
     try initializer(storage.buffer(Float.self))
   }
 
   static func checkShape(_ shape: [Int], count: Int, _ op: String) {
-    precondition(shape.allSatisfy { $0 >= 0 }, "\(op): negative dimension in shape \(shape)")
-    precondition(
+    check(shape.allSatisfy { $0 >= 0 }, "\(op): negative dimension in shape \(shape)")
+    check(
       shape.reduce(1, *) == count,
       "\(op): shape \(shape) needs \(shape.reduce(1, *)) elements but \(count) were given")
   }
@@ -115,7 +119,7 @@ public struct Tensor: @unchecked Sendable {
 
   /// The value of a one-element tensor, like `torch.Tensor.item()`.
   public func item() -> Double {
-    precondition(
+    check(
       count == 1, "item: only one-element tensors can be converted, got shape \(shape)")
     return doubleScalars[0]
   }
@@ -123,7 +127,7 @@ public struct Tensor: @unchecked Sendable {
   /// Reads the `float32` elements in place without copying.
   public func withUnsafeScalars<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
   {
-    precondition(dtype == .float32, "withUnsafeScalars: tensor is \(dtype), not float32")
+    check(dtype == .float32, "withUnsafeScalars: tensor is \(dtype), not float32")
     return try body(UnsafeBufferPointer(storage.buffer(Float.self)))
   }
 

@@ -7,23 +7,23 @@ public func conv2d(
   _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0
 ) -> Tensor {
   input.requireFloat(.conv2d)
-  precondition(
+  check(
     input.rank == 4 && weight.rank == 4 && input.shape[1] == weight.shape[1]
       && input.dtype == weight.dtype,
     "conv2d: input of shape \(input.shape) and weight of shape \(weight.shape) do not match (expected [N, C, H, W] and [O, C, kh, kw] of one type)"
   )
-  precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride) and padding \(padding) are invalid")
+  check(stride >= 1 && padding >= 0, "conv2d: stride \(stride) and padding \(padding) are invalid")
   let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
   let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
   if let bias {
-    precondition(
+    check(
       bias.shape == [o] && bias.dtype == input.dtype,
       "conv2d: bias of shape \(bias.shape) does not match \(o) output channels")
   }
   let geometry = Kernels.ConvGeometry(
     channels: c, height: h, width: w, kernelH: kh, kernelW: kw, stride: stride, padding: padding)
   let (oh, ow) = (geometry.outH, geometry.outW)
-  precondition(
+  check(
     oh > 0 && ow > 0,
     "conv2d: kernel \(kh)×\(kw) is larger than the padded input \(h + 2 * padding)×\(w + 2 * padding)")
   let ck = c * kh * kw

@@ -4,7 +4,7 @@ extension Tensor {
   /// Stops with a message naming `op` unless the tensor holds floating-point values.
   @inline(__always)
   func requireFloat(_ op: OpKind) {
-    precondition(
+    check(
       dtype.isFloatingPoint, "\(op): expected a floating-point tensor, got \(dtype) of shape \(shape)")
   }
 
@@ -24,7 +24,7 @@ extension Tensor {
 
   /// `f(self[i], other[i])` for two tensors of one shape and type (used by pullbacks).
   func zipMap<F: BinaryScalarFunction>(_ other: Tensor, _ f: F) -> Tensor {
-    precondition(
+    check(
       shape == other.shape && dtype == other.dtype,
       "zipMap: shapes \(shape) and \(other.shape) (\(dtype), \(other.dtype)) differ")
     let out = Tensor(uninitializedShape: shape, dtype: dtype)
@@ -49,7 +49,7 @@ extension Tensor {
     for i in 0..<rank {
       let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
       let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-      precondition(
+      check(
         da == db || da == 1 || db == 1,
         "\(op): shapes \(a) and \(b) cannot be broadcast together (axis \(i): \(da) vs \(db))")
       result[i] = da == 1 ? db : da
@@ -70,7 +70,7 @@ extension Tensor {
   /// `f(self, other)` with broadcasting; both tensors must have the same floating type.
   func broadcasting<F: BinaryScalarFunction>(_ other: Tensor, _ f: F, _ op: OpKind) -> Tensor {
     requireFloat(op)
-    precondition(
+    check(
       dtype == other.dtype,
       "\(op): element types differ (\(dtype) and \(other.dtype)); convert one with to(_:)")
     if shape == other.shape { return zipMap(other, f) }
@@ -95,7 +95,7 @@ extension Tensor {
   /// Normalises a possibly negative axis, stopping with a message naming `op` when out of range.
   func axis(_ axis: Int, _ op: OpKind, rank: Int? = nil) -> Int {
     let r = rank ?? self.rank
-    precondition(
+    check(
       axis >= -r && axis < Swift.max(r, 1),
       "\(op): dimension \(axis) out of range for a tensor of shape \(shape)")
     return axis < 0 ? axis + r : axis

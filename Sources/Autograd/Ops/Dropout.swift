@@ -7,7 +7,7 @@ public func dropout(
   _ input: Tensor, p: Double, training: Bool = true, generator: Generator = .default
 ) -> Tensor {
   input.requireFloat(.dropout)
-  precondition((0...1).contains(p), "dropout: probability has to be between 0 and 1, but got \(p)")
+  check((0...1).contains(p), "dropout: probability has to be between 0 and 1, but got \(p)")
   guard training && p > 0 else { return input }
   let keep = 1 - p
   let scale = p == 1 ? 0 : 1 / keep

@@ -122,7 +122,7 @@ extension Tensor {
 
   /// Each element limited to [`min`, `max`]; the gradient passes where `min ≤ x ≤ max`.
   public func clamp(min low: Double = -.infinity, max high: Double = .infinity) -> Tensor {
-    precondition(low <= high, "clamp: min \(low) is greater than max \(high)")
+    check(low <= high, "clamp: min \(low) is greater than max \(high)")
     let y = map(ClampF(low: low, high: high), .clamp)
     let x = detached()
     return Tensor.record(.clamp, [self], y) { g in

@@ -3,10 +3,10 @@
 extension Tensor {
   /// Stops unless every index lies in `0..<size`, naming `op`.
   static func checkIndices(_ index: Tensor, size: Int, _ op: OpKind) {
-    precondition(index.dtype == .int64, "\(op): index must be int64, got \(index.dtype)")
+    check(index.dtype == .int64, "\(op): index must be int64, got \(index.dtype)")
     let p = index.storage.pointer(Int.self)
     for i in 0..<index.count {
-      precondition(
+      check(
         p[i] >= 0 && p[i] < size,
         "\(op): index \(p[i]) is out of bounds for dimension of size \(size)")
     }
@@ -17,7 +17,7 @@ extension Tensor {
   public func gather(dim: Int, index: Tensor) -> Tensor {
     requireFloat(.gather)
     let a = axis(dim, .gather)
-    precondition(
+    check(
       index.rank == rank
         && (0..<rank).allSatisfy { $0 == a || index.shape[$0] <= shape[$0] },
       "gather: index of shape \(index.shape) does not fit input of shape \(shape) along dim \(dim)"
@@ -61,7 +61,7 @@ extension Tensor {
   public func indexSelect(dim: Int, index: Tensor) -> Tensor {
     requireFloat(.indexSelect)
     let a = axis(dim, .indexSelect)
-    precondition(index.rank == 1, "indexSelect: index must be 1-D, got shape \(index.shape)")
+    check(index.rank == 1, "indexSelect: index must be 1-D, got shape \(index.shape)")
     Tensor.checkIndices(index, size: shape[a], .indexSelect)
     let (outer, n, inner) = split(around: a)
     var outShape = shape

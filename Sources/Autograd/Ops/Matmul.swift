@@ -40,18 +40,18 @@ extension Tensor {
     let a = self
     let b = other
     a.requireFloat(.matmul)
-    precondition(
+    check(
       (2...3).contains(a.rank) && (2...3).contains(b.rank) && a.dtype == b.dtype,
       "matmul: expected 2-D or 3-D tensors of one floating type, got shapes \(a.shape) and \(b.shape) (\(a.dtype), \(b.dtype))"
     )
     let k = a.shape[a.rank - 1]
-    precondition(
+    check(
       b.shape[b.rank - 2] == k,
       "matmul: shapes \(a.shape) and \(b.shape) cannot be multiplied (\(k) vs \(b.shape[b.rank - 2]))"
     )
     let aBatch = a.rank == 3 ? a.shape[0] : 1
     let bBatch = b.rank == 3 ? b.shape[0] : 1
-    precondition(
+    check(
       aBatch == bBatch || aBatch == 1 || bBatch == 1,
       "matmul: batch sizes \(aBatch) and \(bBatch) of shapes \(a.shape) and \(b.shape) cannot be broadcast"
     )

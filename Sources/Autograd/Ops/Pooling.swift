@@ -7,11 +7,11 @@
 public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> Tensor {
   input.requireFloat(.maxPool2d)
   let s = stride ?? kernelSize
-  precondition(
+  check(
     input.rank == 4, "maxPool2d: expected input of shape [N, C, H, W], got \(input.shape)")
-  precondition(kernelSize >= 1 && s >= 1, "maxPool2d: kernel \(kernelSize) and stride \(s) must be positive")
+  check(kernelSize >= 1 && s >= 1, "maxPool2d: kernel \(kernelSize) and stride \(s) must be positive")
   let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-  precondition(
+  check(
     h >= kernelSize && w >= kernelSize,
     "maxPool2d: kernel \(kernelSize) is larger than the input \(h)×\(w) of shape \(input.shape)")
   let oh = (h - kernelSize) / s + 1

@@ -5,7 +5,7 @@ extension Tensor {
   func reductionAxes(_ dims: [Int]?, _ op: OpKind) -> [Int] {
     guard let dims else { return Array(0..<rank) }
     let axes = Set(dims.map { axis($0, op) })
-    precondition(axes.count == dims.count, "\(op): repeated dimension in \(dims)")
+    check(axes.count == dims.count, "\(op): repeated dimension in \(dims)")
     return axes.sorted()
   }
 
@@ -103,7 +103,7 @@ extension Tensor {
   /// as PyTorch's full `Swift.max()`; NaN propagates.
   public func max() -> Tensor {
     requireFloat(.max)
-    precondition(count > 0, "max: the tensor of shape \(shape) is empty")
+    check(count > 0, "max: the tensor of shape \(shape) is empty")
     let flat = viewed(as: [count])
     let (values, _) = flat.rawMax(along: 0)
     let y = values.viewed(as: [])
@@ -123,7 +123,7 @@ extension Tensor {
     let values = Tensor(uninitializedShape: outShape, dtype: dtype)
     let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
     let (outer, n, inner) = split(around: axis)
-    precondition(n > 0, "max: cannot reduce an empty dimension of shape \(shape)")
+    check(n > 0, "max: cannot reduce an empty dimension of shape \(shape)")
     switch dtype {
     case .float32:
       Kernels.maxAxis(

@@ -10,10 +10,10 @@ public func multinomial(
   _ probabilities: Tensor, numSamples: Int = 1, generator: Generator = .default
 ) -> Tensor {
   probabilities.requireFloat(.multinomial)
-  precondition(
+  check(
     (1...2).contains(probabilities.rank),
     "multinomial: probabilities must be 1-D or 2-D, got shape \(probabilities.shape)")
-  precondition(numSamples >= 1, "multinomial: numSamples must be positive, got \(numSamples)")
+  check(numSamples >= 1, "multinomial: numSamples must be positive, got \(numSamples)")
   let rows = probabilities.rank == 2 ? probabilities.shape[0] : 1
   let k = probabilities.shape[probabilities.rank - 1]
   let p = probabilities.doubleScalars
@@ -24,11 +24,11 @@ public func multinomial(
     let row = p[(r * k)..<((r + 1) * k)]
     var total = 0.0
     for v in row {
-      precondition(
+      check(
         v >= 0 && v.isFinite, "multinomial: probabilities must be finite and non-negative, got \(v)")
       total += v
     }
-    precondition(total > 0, "multinomial: row \(r) of shape \(probabilities.shape) sums to 0")
+    check(total > 0, "multinomial: row \(r) of shape \(probabilities.shape) sums to 0")
     for s in 0..<numSamples {
       let target = u[r * numSamples + s] * total
       var cumulative = 0.0

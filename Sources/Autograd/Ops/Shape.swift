@@ -11,17 +11,17 @@ extension Tensor {
   public func reshape(_ newShape: [Int]) -> Tensor {
     var target = newShape
     let unknown = target.indices.filter { target[$0] == -1 }
-    precondition(unknown.count <= 1, "reshape: only one dimension can be -1 in \(newShape)")
-    precondition(
+    check(unknown.count <= 1, "reshape: only one dimension can be -1 in \(newShape)")
+    check(
       target.allSatisfy { $0 >= -1 }, "reshape: invalid dimension in \(newShape)")
     if let u = unknown.first {
       let known = target.enumerated().filter { $0.offset != u }.reduce(1) { $0 * $1.element }
-      precondition(
+      check(
         known > 0 && count % known == 0,
         "reshape: shape \(newShape) is invalid for a tensor of shape \(shape) (\(count) elements)")
       target[u] = count / known
     }
-    precondition(
+    check(
       target.reduce(1, *) == count,
       "reshape: shape \(newShape) is invalid for a tensor of shape \(shape) (\(count) elements)")
     if target == shape { return self }
@@ -34,7 +34,7 @@ extension Tensor {
     if rank == 0 { return reshape([1]) }
     let s = axis(startDim, .reshape)
     let e = axis(endDim, .reshape)
-    precondition(s <= e, "flatten: startDim \(startDim) comes after endDim \(endDim)")
+    check(s <= e, "flatten: startDim \(startDim) comes after endDim \(endDim)")
     let merged = shape[s...e].reduce(1, *)
     return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
   }
@@ -63,7 +63,7 @@ extension Tensor {
   /// `torch.permute`. Copies into contiguous storage.
   public func permute(_ dims: [Int]) -> Tensor {
     let perm = dims.map { axis($0, .permute) }
-    precondition(
+    check(
       perm.count == rank && Set(perm).count == rank,
       "permute: \(dims) is not a permutation of the \(rank) axes of shape \(shape)")
     if perm == Array(0..<rank) { return self }
@@ -106,12 +106,12 @@ extension Tensor {
   /// The tensor broadcast to `newShape` (size-1 or missing leading axes repeated; `-1` keeps an
   /// axis), like `torch.expand`. Copies into contiguous storage.
   public func expand(_ newShape: [Int]) -> Tensor {
-    precondition(
+    check(
       newShape.count >= rank, "expand: cannot expand shape \(shape) to fewer axes \(newShape)")
     let lead = newShape.count - rank
     let target = newShape.enumerated().map { i, d in d == -1 && i >= lead ? shape[i - lead] : d }
     for i in 0..<rank {
-      precondition(
+      check(
         shape[i] == 1 || shape[i] == target[lead + i],
         "expand: cannot expand shape \(shape) to \(newShape) (axis \(i): \(shape[i]) vs \(target[lead + i]))"
       )
@@ -125,7 +125,7 @@ extension Tensor {
   /// Negative bounds count from the end; bounds are clamped as in Python.
   public func slice(dim: Int, start: Int = 0, end: Int? = nil, step: Int = 1) -> Tensor {
     let a = axis(dim, .slice)
-    precondition(step > 0, "slice: step must be positive, got \(step)")
+    check(step > 0, "slice: step must be positive, got \(step)")
     let n = shape[a]
     func clampBound(_ v: Int) -> Int { Swift.min(Swift.max(v < 0 ? v + n : v, 0), n) }
     let lo = clampBound(start)
@@ -171,11 +171,11 @@ extension Tensor {
 
   /// The tensors joined along `dim`, like `torch.cat`. All other axes must agree.
   public static func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "concat: expected at least one tensor")
+    check(!tensors.isEmpty, "concat: expected at least one tensor")
     let first = tensors[0]
     let a = first.axis(dim, .concat)
     for t in tensors {
-      precondition(
+      check(
         t.rank == first.rank && t.dtype == first.dtype
           && t.shape.enumerated().allSatisfy { $0.offset == a || $0.element == first.shape[$0.offset] },
         "concat: shapes \(tensors.map(\.shape)) (\(tensors.map(\.dtype))) differ outside dimension \(dim)"
@@ -209,8 +209,8 @@ extension Tensor {
 
   /// The tensors stacked along a new axis `dim`, like `torch.stack`. All shapes must agree.
   public static func stack(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "stack: expected at least one tensor")
-    precondition(
+    check(!tensors.isEmpty, "stack: expected at least one tensor")
+    check(
       tensors.allSatisfy { $0.shape == tensors[0].shape },
       "stack: shapes differ: \(tensors.map(\.shape))")
     return cat(tensors.map { $0.unsqueeze(dim: dim) }, dim: dim)

@@ -1,0 +1,162 @@
+import Autograd
+import Foundation
+import Testing
+
+/// Forward values checked against hand-derived cases or independent naive implementations.
+@Suite("Forward values")
+struct ForwardValueTests {
+  @Test("matmul: a hand-computed 2-D product and a broadcast batched product")
+  func matmulValues() {
+    let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6] as [Float])
+    let b = Tensor(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12] as [Float])
+    #expect(a.matmul(b).scalars == [58, 64, 139, 154])
+    let batch = Tensor.stack([a, a * 2], dim: 0)
+    let c = batch.matmul(b)
+    #expect(c.shape == [2, 2, 2])
+    #expect(c.scalars == [58, 64, 139, 154, 116, 128, 278, 308])
+  }
+
+  @Test("softmax and logSoftmax: known values, finite at ±1000")
+  func softmaxValues() {
+    let p = Tensor(shape: [1, 3], scalars: [1.0, 2.0, 3.0] as [Double]).softmax(dim: 1).doubleScalars
+    let expected = [0.09003057317038046, 0.24472847105479767, 0.6652409557748219]
+    for (x, y) in zip(p, expected) { #expect(abs(x - y) < 1e-15) }
+    let big = Tensor(shape: [3], scalars: [1000, 0, -1000] as [Float])
+    #expect(big.logSoftmax(dim: 0).scalars == [0, -1000, -2000])
+    #expect(big.softmax(dim: 0).scalars == [1, 0, 0])
+    #expect(big.logsumexp(dim: 0).item() == 1000)
+  }
+
+  @Test("conv2d matches a direct nested-loop convolution")
+  func conv2dValues() {
+    let x = sample([2, 3, 6, 5], seed: 200)
+    let w = sample([4, 3, 3, 2], seed: 201)
+    let bias = sample([4], seed: 202)
+    for (stride, padding) in [(1, 0), (2, 1), (1, 2)] {
+      let y = conv2d(x, weight: w, bias: bias, stride: stride, padding: padding)
+      let reference = naiveConv2d(x, w, bias, stride: stride, padding: padding)
+      #expect(y.shape == reference.shape)
+      let worst = zip(y.doubleScalars, reference.doubleScalars).map { abs($0 - $1) }.max()!
+      #expect(worst < 1e-12, "stride \(stride) padding \(padding): \(worst)")
+    }
+    // A hand case: a 2×2 kernel of ones over 1…9.
+    let image = Tensor(shape: [1, 1, 3, 3], scalars: (1...9).map(Float.init))
+    let ones = Tensor.ones([1, 1, 2, 2])
+    #expect(conv2d(image, weight: ones).scalars == [12, 16, 24, 28])
+  }
+
+  @Test("maxPool2d: values, and the first maximum in a window takes the gradient")
+  func maxPoolValues() {
+    let x = Tensor(
+      shape: [1, 1, 4, 4], scalars: [1, 3, 2, 4, 5, 5, 0, 1, 2, 2, 9, 9, 1, 0, 9, 3] as [Double]
+    ).requiringGrad()
+    let y = maxPool2d(x, kernelSize: 2)
+    #expect(y.doubleScalars == [5, 4, 2, 9])
+    y.sum().backward()
+    #expect(x.grad!.doubleScalars == [0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0])
+  }
+
+  @Test("maxPool2d propagates NaN")
+  func maxPoolNaN() {
+    let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, .nan, 3, 2] as [Float])
+    #expect(maxPool2d(x, kernelSize: 2).scalars[0].isNaN)
+  }
+
+  @Test("gather and indexSelect pick the named elements")
+  func gatherValues() {
+    let x = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6] as [Float])
+    #expect(x.gather(dim: 1, index: index([2, 2], [2, 0, 1, 1])).scalars == [3, 1, 5, 5])
+    #expect(x.gather(dim: 0, index: index([1, 3], [1, 0, 1])).scalars == [4, 2, 6])
+    #expect(x.indexSelect(dim: 1, index: index([2], [2, 0])).scalars == [3, 1, 6, 4])
+  }
+
+  @Test("reductions: sum, mean, max with keepDim, argmax takes the first maximum")
+  func reductionValues() {
+    let x = Tensor(shape: [2, 3], scalars: [1, 5, 5, -1, 0, 2] as [Float])
+    #expect(x.sum().item() == 12)
+    #expect(x.sum(dim: 0).scalars == [0, 5, 7])
+    #expect(x.sum(dim: 1, keepDim: true).shape == [2, 1])
+    let means = x.mean(dim: 1).scalars
+    #expect(abs(means[0] - 11 / 3) < 1e-6 && abs(means[1] - 1 / 3) < 1e-6)
+    #expect(x.max().item() == 5)
+    #expect(x.max(dim: 1).values.scalars == [5, 2])
+    #expect(x.argmax(dim: 1).indices == [1, 2])
+  }
+
+  @Test("max() splits its gradient evenly among ties")
+  func maxTies() {
+    let x = Tensor(shape: [4], scalars: [1.0, 3.0, 3.0, 0.0]).requiringGrad()
+    x.max().backward()
+    #expect(x.grad!.doubleScalars == [0, 0.5, 0.5, 0])
+  }
+
+  @Test("creation: zeros, ones, full, arange, seeded random")
+  func creation() {
+    #expect(Tensor.zeros([2, 2]).scalars == [0, 0, 0, 0])
+    #expect(Tensor.ones([3], dtype: .float64).doubleScalars == [1, 1, 1])
+    #expect(Tensor.full([2], value: 7, dtype: .int64).indices == [7, 7])
+    #expect(Tensor.arange(0, 5).scalars == [0, 1, 2, 3, 4])
+    #expect(Tensor.arange(1, 2, step: 0.25).scalars == [1, 1.25, 1.5, 1.75])
+    let u = Tensor.uniform([10_000], low: -2, high: 3, generator: Generator(seed: 3)).scalars
+    #expect(u.allSatisfy { $0 >= -2 && $0 < 3 })
+    let n = Tensor.randn([20_000], dtype: .float64, generator: Generator(seed: 4)).doubleScalars
+    let mean = n.reduce(0, +) / Double(n.count)
+    let variance = n.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n.count)
+    #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05)
+    #expect(Tensor.randn([5], generator: Generator(seed: 9)).scalars == Tensor.randn([5], generator: Generator(seed: 9)).scalars)
+    #expect(Tensor.randn([5], generator: Generator(seed: 9)).scalars != Tensor.randn([5], generator: Generator(seed: 10)).scalars)
+  }
+
+  @Test("description shows shape, type and values")
+  func description() {
+    let t = Tensor(shape: [2, 2], scalars: [1, 2.5, -3, 4] as [Float])
+    #expect(t.description.contains("shape: [2, 2]"))
+    #expect(t.description.contains("float32"))
+    #expect(t.description.contains("2.5"))
+    #expect(t.description.contains("-3"))
+  }
+
+  @Test("dropout: identity in eval mode, inverted scaling in training, seeded mask")
+  func dropoutValues() {
+    let x = Tensor.ones([10_000])
+    #expect(dropout(x, p: 0.5, training: false).scalars == x.scalars)
+    let y = dropout(x, p: 0.25, generator: Generator(seed: 1)).scalars
+    #expect(Set(y) == [0, Float(1 / 0.75)])
+    let kept = Double(y.filter { $0 > 0 }.count) / 10_000
+    #expect(abs(kept - 0.75) < 0.02)
+    #expect(dropout(x, p: 0.25, generator: Generator(seed: 1)).scalars == y)
+  }
+}
+
+/// A direct convolution with nested loops, independent of im2col and GEMM.
+func naiveConv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int, padding: Int) -> Tensor {
+  let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+  let (o, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+  let oh = (h + 2 * padding - kh) / stride + 1
+  let ow = (wd + 2 * padding - kw) / stride + 1
+  let xs = x.doubleScalars
+  let ws = w.doubleScalars
+  let bs = b.doubleScalars
+  var out = [Double](repeating: 0, count: n * o * oh * ow)
+  for i in 0..<n {
+    for f in 0..<o {
+      for y in 0..<oh {
+        for z in 0..<ow {
+          var acc = bs[f]
+          for ch in 0..<c {
+            for p in 0..<kh {
+              for q in 0..<kw {
+                let iy = y * stride - padding + p
+                let ix = z * stride - padding + q
+                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                acc += xs[((i * c + ch) * h + iy) * wd + ix] * ws[((f * c + ch) * kh + p) * kw + q]
+              }
+            }
+          }
+          out[((i * o + f) * oh + y) * ow + z] = acc
+        }
+      }
+    }
+  }
+  return Tensor(shape: [n, o, oh, ow], scalars: out)
+}
