@@ -78,6 +78,12 @@ let opTable: [OpCase] = [
   OpCase(name: "matmul batched [2,3,4]x[2,4,2]", inputs: [sample([2, 3, 4], seed: 40), sample([2, 4, 2], seed: 41)]) { $0[0].matmul($0[1]) },
   OpCase(name: "matmul broadcast [2,3,4]x[4,5]", inputs: [sample([2, 3, 4], seed: 42), sample([4, 5], seed: 43)]) { $0[0].matmul($0[1]) },
   OpCase(name: "matmul broadcast [1,2,3]x[3,3,2]", inputs: [sample([1, 2, 3], seed: 44), sample([3, 3, 2], seed: 45)]) { $0[0].matmul($0[1]) },
+  OpCase(name: "linear with bias", inputs: [sample([4, 3], seed: 75), sample([5, 3], seed: 76), sample([5], seed: 77)]) {
+    linear($0[0], weight: $0[1], bias: $0[2])
+  },
+  OpCase(name: "linear without bias", inputs: [sample([2, 6], seed: 78), sample([3, 6], seed: 79)]) {
+    linear($0[0], weight: $0[1])
+  },
   // Shape ops.
   OpCase(name: "reshape with -1", inputs: [sample([2, 3, 2], seed: 46)]) { ($0[0].reshape([3, -1]) * sample([3, 4], seed: 99)) },
   OpCase(name: "flatten/squeeze/unsqueeze", inputs: [sample([2, 1, 3], seed: 47)]) {

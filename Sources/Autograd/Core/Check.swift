@@ -4,7 +4,7 @@
 /// dropped in optimised builds, the message always reaches standard error, so a user of a
 /// `-c release` build learns which op and which shapes were wrong.
 @inline(__always)
-func check(
+package func check(
   _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
   file: StaticString = #fileID, line: UInt = #line
 ) {

@@ -55,6 +55,8 @@ public enum OpKind: String, Sendable, CaseIterable, CustomStringConvertible {
   case argmax
   /// Matrix product, 2-D or batched 3-D with a broadcast batch axis.
   case matmul
+  /// `x·Wᵀ + b`, the affine map of a linear layer.
+  case linear
   /// A new shape over the same elements (reshape, flatten, squeeze, unsqueeze).
   case reshape
   /// A permutation of axes (transpose, permute).

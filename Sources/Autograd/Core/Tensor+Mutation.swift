@@ -1,0 +1,49 @@
+// In-place writes, reserved for optimizers and checkpoint loading.
+
+extension Tensor {
+  /// Overwrites this tensor's elements with those of `source` (same shape; converted to this
+  /// tensor's type), in place, like `param.data.copy_(source)`.
+  ///
+  /// Every copy of this tensor sees the new values. Use it under ``noGrad(_:)`` on leaves only:
+  /// a graph that saved the old values would compute wrong gradients.
+  public func assign(_ source: Tensor) {
+    check(
+      source.shape == shape,
+      "assign: source of shape \(source.shape) does not match destination of shape \(shape)")
+    let converted = source.to(dtype)
+    storage.base.copyMemory(from: converted.storage.base, byteCount: count * dtype.byteCount)
+  }
+
+  /// Gives `body` mutable access to this tensor's elements as `T` (which must match
+  /// ``dtype``), in place. For optimizer kernels; the caveats of ``assign(_:)`` apply.
+  public func withUnsafeMutableBuffer<T: TensorScalar, R>(
+    as type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R
+  ) rethrows -> R {
+    check(T.dtype == dtype, "withUnsafeMutableBuffer: tensor is \(dtype), not \(T.dtype)")
+    return try body(storage.buffer(T.self))
+  }
+
+  /// Gives `body` read access to this tensor's elements as `T` (which must match ``dtype``).
+  public func withUnsafeBuffer<T: TensorScalar, R>(
+    as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R
+  ) rethrows -> R {
+    check(T.dtype == dtype, "withUnsafeBuffer: tensor is \(dtype), not \(T.dtype)")
+    return try body(UnsafeBufferPointer(storage.buffer(T.self)))
+  }
+
+  /// Raw little-endian bytes of the elements (for checkpoints).
+  public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try body(UnsafeRawBufferPointer(start: storage.base, count: count * dtype.byteCount))
+  }
+
+  /// A tensor of `dtype` and `shape` whose bytes are copied from `bytes` (little-endian, as
+  /// stored in memory on every platform Swift runs on).
+  public init(shape: [Int], dtype: DType, bytes: UnsafeRawBufferPointer) {
+    let n = shape.reduce(1, *)
+    check(
+      bytes.count == n * dtype.byteCount,
+      "Tensor(shape:dtype:bytes:): \(bytes.count) bytes do not hold \(shape) of \(dtype)")
+    self.init(uninitializedShape: shape, dtype: dtype)
+    if n > 0 { storage.base.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+  }
+}

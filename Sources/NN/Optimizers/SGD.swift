@@ -1,0 +1,66 @@
+/// Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay,
+/// with PyTorch's exact update (`torch.optim.SGD`):
+///
+/// d = g + λ·p; b = d on the first step, else μ·b + (1 − τ)·d; d = d + μ·b (Nesterov) or b;
+/// p = p − lr·d.
+public final class SGD: Optimizer {
+  /// The momentum factor μ.
+  public let momentum: Double
+  /// The dampening τ of the momentum.
+  public let dampening: Double
+  /// The L2 penalty λ.
+  public let weightDecay: Double
+  /// Whether to use Nesterov momentum.
+  public let nesterov: Bool
+
+  /// Creates the optimizer.
+  public init(
+    _ parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+    weightDecay: Double = 0, nesterov: Bool = false
+  ) {
+    check(
+      !nesterov || (momentum > 0 && dampening == 0),
+      "SGD: Nesterov momentum requires a momentum and zero dampening")
+    self.momentum = momentum
+    self.dampening = dampening
+    self.weightDecay = weightDecay
+    self.nesterov = nesterov
+    super.init(parameters, learningRate: learningRate)
+  }
+
+  /// One update of every parameter that has a gradient.
+  public override func step() {
+    for (i, p) in parameters.enumerated() {
+      guard let grad = p.grad else { continue }
+      let first = state[i]?["momentum_buffer"] == nil
+      let buf = momentum != 0 ? buffer(i, "momentum_buffer") : nil
+      if p.dtype == .float32 {
+        update(Float.self, p, grad, buf, first: first)
+      } else {
+        update(Double.self, p, grad, buf, first: first)
+      }
+    }
+  }
+
+  private func update<T: TensorScalar>(
+    _: T.Type, _ p: Tensor, _ grad: Tensor, _ buf: Tensor?, first: Bool
+  ) {
+    let g = grad.to(p.dtype)
+    let pp = p.unsafeMutableElements(T.self)
+    let gp = g.unsafeMutableElements(T.self)
+    let lr = T(learningRate)
+    let wd = T(weightDecay)
+    let mu = T(momentum)
+    let damp = 1 - T(dampening)
+    let b = buf?.unsafeMutableElements(T.self)
+    for j in 0..<pp.count {
+      var d = gp[j]
+      if weightDecay != 0 { d += wd * pp[j] }
+      if let b {
+        b[j] = first ? d : mu * b[j] + damp * d
+        d = nesterov ? d + mu * b[j] : b[j]
+      }
+      pp[j] -= lr * d
+    }
+  }
+}
