@@ -17,6 +17,9 @@ let package = Package(
     .target(name: "Autograd", swiftSettings: fastMath),
     .target(name: "NN", dependencies: ["Autograd"], swiftSettings: fastMath),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"], swiftSettings: fastMath),
+    .testTarget(
+      name: "NNTests", dependencies: ["NN", "Autograd"], exclude: ["Fixtures"],
+      swiftSettings: fastMath),
   ],
   swiftLanguageModes: [.v6]
 )
