@@ -1,44 +1,619 @@
-// Placeholder general matrix multiply (naive, correct); to be replaced by the packed SIMD kernel.
+import Synchronization
+
+// Single-precision GEMM: Goto/BLIS-style blocking with packed operands and a SIMD register tile
+// (6×16 of `SIMD8<Float>` on AVX2; 12×32 of `SIMD16<Float>` when built with AVX-512 and
+// `-D AUTOGRAD_AVX512`).
+//
+// C is split into a few row/column slabs, one task per thread. A task runs the classic loops on
+// its slab: for each nc-column block, for each k-block, pack op(B)'s kc×nc block (nr-column
+// micro-panels; stays in L2/L3), then for each mc-row block pack op(A)'s mc×kc block (mr-row
+// micro-panels; stays in L2) and call the register-tile kernel for every micro-tile (the kc×nr
+// B micro-panel stays in L1). Packed data is produced by the thread that uses it, while hot.
+//
+// Determinism: every element of C is computed as
+//     C = (((β·C) + Σ_{p∈K₀} a·b) + Σ_{p∈K₁} a·b) + …
+// where the k-blocks K₀, K₁, … depend only on k, and each block's sum is a chain of FMAs in
+// increasing p, starting from zero, in the lane of C's element. Threads split only M and N, never
+// K, so the result is bit-identical for any thread count, any partition and any timing.
+
+/// Tiling constants of the single-precision kernel.
+private enum SGEMMTiling {
+  #if AUTOGRAD_AVX512
+    /// Rows of C per register tile.
+    static var mr: Int { 12 }
+    /// Columns of C per register tile (two `SIMD16<Float>`).
+    static var nr: Int { 32 }
+  #else
+    /// Rows of C per register tile.
+    static var mr: Int { 6 }
+    /// Columns of C per register tile (two `SIMD8<Float>`).
+    static var nr: Int { 16 }
+  #endif
+  /// Largest k-block (packed panel depth): an nr×kc B micro-panel stays in L1, an mr×kc A
+  /// micro-panel streams from L2. Fixed: the k-blocking is part of the summation order.
+  static var kc: Int { 256 }
+  /// Rows of A packed at once (multiple of `mr`): mc×kc floats stay in L2.
+  static var mc: Int { 144 }
+  /// Columns of B packed at once (multiple of `nr`): kc×nc floats stay in L2/L3.
+  static var nc: Int { 3072 }
+  /// Floats in one task's packing buffer: the A block, then the B block.
+  static var bufferFloats: Int { mc * kc + kc * nc }
+  /// Below this many multiply-adds (m·n·k) the product runs on the calling thread only.
+  static var parallelThreshold: Int { 1 << 20 }
+}
+
+/// A packing buffer's address. Sendable because a buffer is owned by exactly one task at a time:
+/// the pool hands it out under its lock and gets it back after the task's last use.
+private struct SGEMMBuffer: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Float>
+}
+
+/// Packing buffers (`SGEMMTiling.bufferFloats` floats each, 64-byte aligned), reused across calls:
+/// a task takes one and returns it when done. Never freed: there are at most as many as tasks
+/// that ever ran at the same time (the thread count, times concurrent `gemm` callers).
+private let sgemmBufferPool = Mutex<[SGEMMBuffer]>([])
+
+/// Takes a packing buffer from the pool, or allocates one.
+private func acquireSGEMMBuffer() -> UnsafeMutablePointer<Float> {
+  if let pooled = sgemmBufferPool.withLock({ $0.popLast() }) { return pooled.pointer }
+  let raw = UnsafeMutableRawPointer.allocate(
+    byteCount: SGEMMTiling.bufferFloats * MemoryLayout<Float>.stride, alignment: 64)
+  return raw.bindMemory(to: Float.self, capacity: SGEMMTiling.bufferFloats)
+}
+
+/// Returns a buffer obtained from `acquireSGEMMBuffer()` to the pool.
+private func releaseSGEMMBuffer(_ buffer: UnsafeMutablePointer<Float>) {
+  sgemmBufferPool.withLock { $0.append(SGEMMBuffer(pointer: buffer)) }
+}
 
 extension Kernels {
-  /// C[m×n] = op(A)·op(B) + beta·C, row-major; op(A) is m×k (A stored k×m when `transA`),
-  /// op(B) is k×n (B stored n×k when `transB`). `beta` is 0 (C is overwritten) or 1.
+  /// Single-precision matrix product `C = op(A)·op(B) + beta·C`, all matrices row-major.
+  ///
+  /// `op(A)` is m×k: A is stored m×k (row stride `lda`) or, when `transA`, k×m. `op(B)` is k×n:
+  /// B is stored k×n (row stride `ldb`) or, when `transB`, n×k. C is m×n with row stride `ldc`.
+  /// With `beta == 0` C is only written (it may hold garbage or NaN); with `beta == 1` the product
+  /// is added to C. Runs on up to `numThreads()` threads; the result is bit-identical for every
+  /// thread count.
   static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    naiveGEMM(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
+    precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative dimension")
+    precondition(beta == 0 || beta == 1, "gemm: beta must be 0 or 1")
+    precondition(lda >= (transA ? m : k), "gemm: lda too small")
+    precondition(ldb >= (transB ? k : n), "gemm: ldb too small")
+    precondition(ldc >= n, "gemm: ldc too small")
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+      if beta == 0 {
+        for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+      }
+      return
+    }
+    let problem = SGEMMProblem(
+      m: m, n: n, k: k,
+      a: a, rowStrideA: transA ? 1 : lda, depthStrideA: transA ? lda : 1,
+      b: b, depthStrideB: transB ? 1 : ldb, colStrideB: transB ? ldb : 1,
+      overwrite: beta == 0, c: c, ldc: ldc)
+    let threads = m * n * k < SGEMMTiling.parallelThreshold ? 1 : numThreads()
+    let grid = sgemmTaskGrid(m: m, n: n, k: k, threads: threads)
+    if grid.rows * grid.cols == 1 {
+      problem.run(rows: 0..<m, cols: 0..<n)
+      return
+    }
+    let rowBounds = splitBounds(m, parts: grid.rows, granularity: SGEMMTiling.mr)
+    let colBounds = splitBounds(n, parts: grid.cols, granularity: SGEMMTiling.nr)
+    parallelFor(grid.rows * grid.cols) { task in
+      let row = task / grid.cols
+      let col = task % grid.cols
+      problem.run(
+        rows: rowBounds[row]..<rowBounds[row + 1], cols: colBounds[col]..<colBounds[col + 1])
+    }
   }
 
-  /// Double-precision ``gemm(transA:transB:m:n:k:a:lda:b:ldb:beta:c:ldc:)``.
+  /// Chooses how many row and column slabs of C to hand out as parallel tasks (one per thread).
+  ///
+  /// Minimises the estimated time of a task: its multiply-adds including tile padding, plus
+  /// packing its share of A and B (a packed float costs about as much as 8 multiply-adds). The
+  /// choice never affects results, only speed.
+  private static func sgemmTaskGrid(m: Int, n: Int, k: Int, threads: Int) -> (rows: Int, cols: Int)
+  {
+    if threads <= 1 { return (1, 1) }
+    let rowPanels = (m + SGEMMTiling.mr - 1) / SGEMMTiling.mr
+    let colPanels = (n + SGEMMTiling.nr - 1) / SGEMMTiling.nr
+    var best = (rows: 1, cols: 1)
+    var bestCost = Double.infinity
+    for rows in 1...threads where threads % rows == 0 {
+      let cols = threads / rows
+      if rows > rowPanels || cols > colPanels { continue }
+      let taskRows = Double((rowPanels + rows - 1) / rows * SGEMMTiling.mr)
+      let taskCols = Double((colPanels + cols - 1) / cols * SGEMMTiling.nr)
+      let cost = (taskRows * taskCols + (taskRows + taskCols) * 8) * Double(k)
+      if cost < bestCost {
+        bestCost = cost
+        best = (rows, cols)
+      }
+    }
+    return best
+  }
+
+  /// Splits `0..<count` into `parts` ranges whose inner bounds are multiples of `granularity`.
+  private static func splitBounds(_ count: Int, parts: Int, granularity: Int) -> [Int] {
+    let units = (count + granularity - 1) / granularity
+    return (0...parts).map { part in min(count, (units * part / parts) * granularity) }
+  }
+}
+
+/// One single-precision product, with op(A) and op(B) described by element strides.
+///
+/// op(A)[i, p] = a[i·rowStrideA + p·depthStrideA], op(B)[p, j] = b[p·depthStrideB + j·colStrideB].
+private struct SGEMMProblem: @unchecked Sendable {
+  // Sendable audit: the pointers are used only while `Kernels.gemm` runs (its parallel loop is
+  // synchronous); tasks read A and B, write their own packing buffers and disjoint slabs of C.
+  let m: Int
+  let n: Int
+  let k: Int
+  let a: UnsafePointer<Float>
+  let rowStrideA: Int
+  let depthStrideA: Int
+  let b: UnsafePointer<Float>
+  let depthStrideB: Int
+  let colStrideB: Int
+  /// `beta == 0`: the first k-block stores into C instead of adding.
+  let overwrite: Bool
+  let c: UnsafeMutablePointer<Float>
+  let ldc: Int
+
+  /// Computes the slab `C[rows, cols]` on the calling thread.
+  ///
+  /// The k-blocking (`kBlocks` blocks of `kcEven`, the last one possibly shorter) depends only on
+  /// `k`, so every element's summation order is the same whatever slab it is computed in.
+  func run(rows: Range<Int>, cols: Range<Int>) {
+    if rows.isEmpty || cols.isEmpty { return }
+    let mr = SGEMMTiling.mr
+    let nr = SGEMMTiling.nr
+    let kBlocks = (k + SGEMMTiling.kc - 1) / SGEMMTiling.kc
+    let kcEven = (k + kBlocks - 1) / kBlocks
+    let buffer = acquireSGEMMBuffer()
+    defer { releaseSGEMMBuffer(buffer) }
+    // B first: the buffer is 64-byte aligned and every B micro-panel is a multiple of 64 bytes.
+    let packedB = buffer
+    let packedA = buffer + SGEMMTiling.kc * SGEMMTiling.nc
+    var jc = cols.lowerBound
+    while jc < cols.upperBound {
+      let nb = min(SGEMMTiling.nc, cols.upperBound - jc)
+      for block in 0..<kBlocks {
+        let pc = block * kcEven
+        let kb = min(kcEven, k - pc)
+        let store = overwrite && block == 0
+        packPanels(
+          source: b + pc * depthStrideB + jc * colStrideB, laneStride: colStrideB,
+          depthStride: depthStrideB, lanes: nb, depth: kb, width: nr, into: packedB)
+        var ic = rows.lowerBound
+        while ic < rows.upperBound {
+          let mb = min(SGEMMTiling.mc, rows.upperBound - ic)
+          packPanels(
+            source: a + ic * rowStrideA + pc * depthStrideA, laneStride: rowStrideA,
+            depthStride: depthStrideA, lanes: mb, depth: kb, width: mr, into: packedA)
+          var jr = 0
+          while jr < nb {
+            var ir = 0
+            while ir < mb {
+              sgemmMicroKernel(
+                depth: kb, a: packedA + ir * kb, b: packedB + jr * kb,
+                c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
+                rows: min(mr, mb - ir), cols: min(nr, nb - jr), store: store)
+              ir += mr
+            }
+            jr += nr
+          }
+          ic += mb
+        }
+      }
+      jc += nb
+    }
+  }
+}
+
+/// Packs `lanes` rows of A (or columns of B) over `depth` steps into panels of `width` lanes.
+///
+/// Element (lane l, step p) is read from `source[l·laneStride + p·depthStride]` and written to
+/// `into[(l / width)·width·depth + p·width + l % width]`; the last panel is padded with zeros.
+/// Fast paths for lanes contiguous at each step (`laneStride == 1`) and for lanes contiguous
+/// along depth (`depthStride == 1`, a transpose). Writes only the panels' own floats.
+@inline(__always)
+private func packPanels(
+  source: UnsafePointer<Float>, laneStride: Int, depthStride: Int, lanes: Int, depth: Int,
+  width: Int, into packed: UnsafeMutablePointer<Float>
+) {
+  var lane = 0
+  var out = packed
+  while lane < lanes {
+    let count = min(width, lanes - lane)
+    let src = source + lane * laneStride
+    if depthStride == 1 && laneStride != 1 {
+      packTransposed(
+        src, laneStride: laneStride, count: count, depth: depth, width: width, into: out)
+    } else if laneStride == 1 && count == width && width % 8 == 0 {
+      for p in 0..<depth {
+        let from = UnsafeRawPointer(src + p * depthStride)
+        let to = UnsafeMutableRawPointer(out + p * width)
+        for offset in stride(from: 0, to: width * 4, by: 32) {
+          to.storeBytes(
+            of: from.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
+            toByteOffset: offset, as: SIMD8<Float>.self)
+        }
+      }
+    } else {
+      for p in 0..<depth {
+        let row = out + p * width
+        for l in 0..<count { row[l] = src[l * laneStride + p * depthStride] }
+        for l in count..<width { row[l] = 0 }
+      }
+    }
+    lane += width
+    out += width * depth
+  }
+}
+
+/// Transposes 8 vectors (an 8×8 block, row r = `v.r`) in place with three deinterleave stages.
+@inline(__always)
+private func transpose8x8(
+  _ v:
+    inout (
+      SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+      SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>
+    )
+) {
+  // Each stage maps flat index bits [r2 r1 r0 c2 c1 c0] to [c0 r2 r1 r0 c2 c1]; three stages
+  // rotate rows into columns.
+  for _ in 0..<3 {
+    let p0 = SIMD16(lowHalf: v.0, highHalf: v.1)
+    let p1 = SIMD16(lowHalf: v.2, highHalf: v.3)
+    let p2 = SIMD16(lowHalf: v.4, highHalf: v.5)
+    let p3 = SIMD16(lowHalf: v.6, highHalf: v.7)
+    v = (
+      p0.evenHalf, p1.evenHalf, p2.evenHalf, p3.evenHalf,
+      p0.oddHalf, p1.oddHalf, p2.oddHalf, p3.oddHalf
+    )
+  }
+}
+
+/// Packs one panel whose `count` lanes (≤ `width`) are contiguous along depth, by 8×8 transposes.
+///
+/// Lanes from `count` to `width` are zero. Writes only inside the panel (a partial last lane group
+/// stores 4 or 2+4 floats), so panels can be packed concurrently.
+@inline(__always)
+private func packTransposed(
+  _ src: UnsafePointer<Float>, laneStride: Int, count: Int, depth: Int, width: Int,
+  into out: UnsafeMutablePointer<Float>
+) {
+  let groups = (width + 7) / 8
+  var p = 0
+  while p + 8 <= depth {
+    for group in 0..<groups {
+      let first = group * 8
+      @inline(__always) func row(_ r: Int) -> SIMD8<Float> {
+        first + r < count
+          ? UnsafeRawPointer(src + (first + r) * laneStride + p).loadUnaligned(
+            as: SIMD8<Float>.self)
+          : SIMD8<Float>()
+      }
+      var v = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+      transpose8x8(&v)
+      let to = UnsafeMutableRawPointer(out + p * width + first)
+      let step = width * 4
+      @inline(__always) func put(_ t: Int, _ x: SIMD8<Float>) {
+        assert(width - first >= 8 || width - first == 4 || width - first == 6)
+        switch width - first {
+        case 4:
+          to.storeBytes(of: x.lowHalf, toByteOffset: t * step, as: SIMD4<Float>.self)
+        case 6:
+          to.storeBytes(of: x.lowHalf, toByteOffset: t * step, as: SIMD4<Float>.self)
+          to.storeBytes(
+            of: x.highHalf.lowHalf, toByteOffset: t * step + 16, as: SIMD2<Float>.self)
+        default:
+          to.storeBytes(of: x, toByteOffset: t * step, as: SIMD8<Float>.self)
+        }
+      }
+      put(0, v.0)
+      put(1, v.1)
+      put(2, v.2)
+      put(3, v.3)
+      put(4, v.4)
+      put(5, v.5)
+      put(6, v.6)
+      put(7, v.7)
+    }
+    p += 8
+  }
+  while p < depth {
+    let row = out + p * width
+    for l in 0..<count { row[l] = src[l * laneStride + p] }
+    for l in count..<width { row[l] = 0 }
+    p += 1
+  }
+}
+
+/// Writes a register tile's `rows`×`cols` corner from `sums` (row stride `nr`) to C.
+///
+/// Used for edge tiles only; adds exactly like the full-tile path, so results do not depend on
+/// where a tile falls.
+@inline(never)
+private func writeEdgeTile(
+  _ sums: UnsafePointer<Float>, nr: Int, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+  cols: Int, store: Bool
+) {
+  for row in 0..<rows {
+    let to = c + row * ldc
+    let from = sums + row * nr
+    if store {
+      for col in 0..<cols { to[col] = from[col] }
+    } else {
+      for col in 0..<cols { to[col] += from[col] }
+    }
+  }
+}
+
+#if AUTOGRAD_AVX512
+  /// The 12×32 register-tile kernel (AVX-512: 24 `SIMD16<Float>` accumulators).
+  ///
+  /// `a` is a packed 12×`depth` panel (12 floats per step), `b` a packed `depth`×32 panel (32
+  /// floats per step, 64-byte aligned). Only the top-left `rows`×`cols` of the tile are written;
+  /// with `store` C is overwritten, otherwise the tile's sum is added to C.
+  @inline(never)
+  private func sgemmMicroKernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    ldc: Int, rows: Int, cols: Int, store: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    var c00 = V()
+    var c01 = V()
+    var c10 = V()
+    var c11 = V()
+    var c20 = V()
+    var c21 = V()
+    var c30 = V()
+    var c31 = V()
+    var c40 = V()
+    var c41 = V()
+    var c50 = V()
+    var c51 = V()
+    var c60 = V()
+    var c61 = V()
+    var c70 = V()
+    var c71 = V()
+    var c80 = V()
+    var c81 = V()
+    var c90 = V()
+    var c91 = V()
+    var ca0 = V()
+    var ca1 = V()
+    var cb0 = V()
+    var cb1 = V()
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<depth {
+      let b0 = pb.load(as: V.self)
+      let b1 = pb.load(fromByteOffset: 64, as: V.self)
+      var s = V(repeating: pa[0])
+      c00 = c00.addingProduct(s, b0)
+      c01 = c01.addingProduct(s, b1)
+      s = V(repeating: pa[1])
+      c10 = c10.addingProduct(s, b0)
+      c11 = c11.addingProduct(s, b1)
+      s = V(repeating: pa[2])
+      c20 = c20.addingProduct(s, b0)
+      c21 = c21.addingProduct(s, b1)
+      s = V(repeating: pa[3])
+      c30 = c30.addingProduct(s, b0)
+      c31 = c31.addingProduct(s, b1)
+      s = V(repeating: pa[4])
+      c40 = c40.addingProduct(s, b0)
+      c41 = c41.addingProduct(s, b1)
+      s = V(repeating: pa[5])
+      c50 = c50.addingProduct(s, b0)
+      c51 = c51.addingProduct(s, b1)
+      s = V(repeating: pa[6])
+      c60 = c60.addingProduct(s, b0)
+      c61 = c61.addingProduct(s, b1)
+      s = V(repeating: pa[7])
+      c70 = c70.addingProduct(s, b0)
+      c71 = c71.addingProduct(s, b1)
+      s = V(repeating: pa[8])
+      c80 = c80.addingProduct(s, b0)
+      c81 = c81.addingProduct(s, b1)
+      s = V(repeating: pa[9])
+      c90 = c90.addingProduct(s, b0)
+      c91 = c91.addingProduct(s, b1)
+      s = V(repeating: pa[10])
+      ca0 = ca0.addingProduct(s, b0)
+      ca1 = ca1.addingProduct(s, b1)
+      s = V(repeating: pa[11])
+      cb0 = cb0.addingProduct(s, b0)
+      cb1 = cb1.addingProduct(s, b1)
+      pa += 12
+      pb += 128
+    }
+    let tile = (
+      c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51,
+      c60, c61, c70, c71, c80, c81, c90, c91, ca0, ca1, cb0, cb1
+    )
+    if rows == 12 && cols == 32 {
+      @inline(__always) func write(_ row: Int, _ lo: V, _ hi: V) {
+        let to = UnsafeMutableRawPointer(c + row * ldc)
+        if store {
+          to.storeBytes(of: lo, as: V.self)
+          to.storeBytes(of: hi, toByteOffset: 64, as: V.self)
+        } else {
+          to.storeBytes(of: to.loadUnaligned(as: V.self) + lo, as: V.self)
+          to.storeBytes(
+            of: to.loadUnaligned(fromByteOffset: 64, as: V.self) + hi, toByteOffset: 64,
+            as: V.self)
+        }
+      }
+      write(0, tile.0, tile.1)
+      write(1, tile.2, tile.3)
+      write(2, tile.4, tile.5)
+      write(3, tile.6, tile.7)
+      write(4, tile.8, tile.9)
+      write(5, tile.10, tile.11)
+      write(6, tile.12, tile.13)
+      write(7, tile.14, tile.15)
+      write(8, tile.16, tile.17)
+      write(9, tile.18, tile.19)
+      write(10, tile.20, tile.21)
+      write(11, tile.22, tile.23)
+      return
+    }
+    withUnsafeBytes(of: tile) { sums in
+      writeEdgeTile(
+        sums.assumingMemoryBound(to: Float.self).baseAddress!, nr: 32, c: c, ldc: ldc, rows: rows,
+        cols: cols, store: store)
+    }
+  }
+#else
+  /// The 6×16 register-tile kernel (AVX2: 12 `SIMD8<Float>` accumulators).
+  ///
+  /// `a` is a packed 6×`depth` panel (6 floats per step), `b` a packed `depth`×16 panel (16
+  /// floats per step, 64-byte aligned). Only the top-left `rows`×`cols` of the tile are written;
+  /// with `store` C is overwritten, otherwise the tile's sum is added to C.
+  @inline(never)
+  private func sgemmMicroKernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    ldc: Int, rows: Int, cols: Int, store: Bool
+  ) {
+    typealias V = SIMD8<Float>
+    var c00 = V()
+    var c01 = V()
+    var c10 = V()
+    var c11 = V()
+    var c20 = V()
+    var c21 = V()
+    var c30 = V()
+    var c31 = V()
+    var c40 = V()
+    var c41 = V()
+    var c50 = V()
+    var c51 = V()
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<depth {
+      let b0 = pb.load(as: V.self)
+      let b1 = pb.load(fromByteOffset: 32, as: V.self)
+      var s = V(repeating: pa[0])
+      c00 = c00.addingProduct(s, b0)
+      c01 = c01.addingProduct(s, b1)
+      s = V(repeating: pa[1])
+      c10 = c10.addingProduct(s, b0)
+      c11 = c11.addingProduct(s, b1)
+      s = V(repeating: pa[2])
+      c20 = c20.addingProduct(s, b0)
+      c21 = c21.addingProduct(s, b1)
+      s = V(repeating: pa[3])
+      c30 = c30.addingProduct(s, b0)
+      c31 = c31.addingProduct(s, b1)
+      s = V(repeating: pa[4])
+      c40 = c40.addingProduct(s, b0)
+      c41 = c41.addingProduct(s, b1)
+      s = V(repeating: pa[5])
+      c50 = c50.addingProduct(s, b0)
+      c51 = c51.addingProduct(s, b1)
+      pa += 6
+      pb += 64
+    }
+    let tile = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+    if rows == 6 && cols == 16 {
+      @inline(__always) func write(_ row: Int, _ lo: V, _ hi: V) {
+        let to = UnsafeMutableRawPointer(c + row * ldc)
+        if store {
+          to.storeBytes(of: lo, as: V.self)
+          to.storeBytes(of: hi, toByteOffset: 32, as: V.self)
+        } else {
+          to.storeBytes(of: to.loadUnaligned(as: V.self) + lo, as: V.self)
+          to.storeBytes(
+            of: to.loadUnaligned(fromByteOffset: 32, as: V.self) + hi, toByteOffset: 32,
+            as: V.self)
+        }
+      }
+      write(0, tile.0, tile.1)
+      write(1, tile.2, tile.3)
+      write(2, tile.4, tile.5)
+      write(3, tile.6, tile.7)
+      write(4, tile.8, tile.9)
+      write(5, tile.10, tile.11)
+      return
+    }
+    withUnsafeBytes(of: tile) { sums in
+      writeEdgeTile(
+        sums.assumingMemoryBound(to: Float.self).baseAddress!, nr: 16, c: c, ldc: ldc, rows: rows,
+        cols: cols, store: store)
+    }
+  }
+#endif
+
+extension Kernels {
+  /// Double-precision matrix product `C = op(A)·op(B) + beta·C`, all matrices row-major.
+  ///
+  /// Same contract as the `Float` overload (layouts, `beta` of 0 or 1, C never read when
+  /// `beta == 0`, bit-identical for every thread count). Meant for gradient checks on small
+  /// tensors: a straightforward cache-friendly loop, parallel over rows of C.
   static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
-    naiveGEMM(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
-  }
-
-  private static func naiveGEMM<T: TensorScalar>(
-    _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
-    _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
-    _ beta: T, _ c: UnsafeMutablePointer<T>, _ ldc: Int
-  ) {
-    for i in 0..<m {
-      let row = c + i * ldc
-      if beta == 0 {
-        for j in 0..<n { row[j] = 0 }
-      }
-      for p in 0..<k {
-        let av = transA ? a[p * lda + i] : a[i * lda + p]
+    precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative dimension")
+    precondition(beta == 0 || beta == 1, "gemm: beta must be 0 or 1")
+    precondition(lda >= (transA ? m : k), "gemm: lda too small")
+    precondition(ldb >= (transB ? k : n), "gemm: ldb too small")
+    precondition(ldc >= n, "gemm: ldc too small")
+    if m == 0 || n == 0 { return }
+    let rowStrideA = transA ? 1 : lda
+    let depthStrideA = transA ? lda : 1
+    let operands = UncheckedSendable((a, b, c))
+    // Each row of C is computed by one task, with the same loop whatever the task count.
+    let rowsPerTask = max(1, (1 << 16) / max(1, n * k))
+    let tasks = (m + rowsPerTask - 1) / rowsPerTask
+    parallelFor(tasks) { task in
+      let (a, b, c) = operands.value
+      for i in (task * rowsPerTask)..<min(m, (task + 1) * rowsPerTask) {
+        let rowA = a + i * rowStrideA
+        let rowC = c + i * ldc
         if transB {
-          for j in 0..<n { row[j] += av * b[j * ldb + p] }
+          // C[i, j] (+)= Σ_p A[i, p]·B[j, p]: a dot product along B's contiguous rows.
+          for j in 0..<n {
+            let rowB = b + j * ldb
+            var sum = 0.0
+            for p in 0..<k { sum += rowA[p * depthStrideA] * rowB[p] }
+            rowC[j] = beta == 0 ? sum : rowC[j] + sum
+          }
         } else {
-          let brow = b + p * ldb
-          for j in 0..<n { row[j] += av * brow[j] }
+          // C[i, ·] (+)= Σ_p A[i, p]·B[p, ·]: axpy along B's contiguous rows.
+          if beta == 0 { rowC.update(repeating: 0, count: n) }
+          for p in 0..<k {
+            let scale = rowA[p * depthStrideA]
+            let rowB = b + p * ldb
+            for j in 0..<n { rowC[j] += scale * rowB[j] }
+          }
         }
       }
     }
   }
+}
+
+/// Benchmark hook: calls the internal single-precision `Kernels.gemm` (see there).
+///
+/// Exposed as SPI so that a benchmark executable can time the kernel without making `Kernels`
+/// public API: `@_spi(Benchmarking) import Autograd`.
+@_spi(Benchmarking)
+public func benchmarkSGEMM(
+  transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  Kernels.gemm(
+    transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+    beta: beta, c: c, ldc: ldc)
 }

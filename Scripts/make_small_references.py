@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Prints small PyTorch reference values used in Tests/NNTests/LossAndOptimizerTests.swift.
+
+Run by hand (needs torch); the printed numbers are pasted into the test with this script named
+beside them, so the tests compare against PyTorch without CI needing Python.
+"""
+import math
+import torch
+import torch.nn.functional as F
+
+torch.set_printoptions(precision=10)
+logits = torch.tensor([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]], dtype=torch.float64)
+targets = torch.tensor([1, 0])
+for red in ["mean", "sum", "none"]:
+    print("ce", red, F.cross_entropy(logits, targets, reduction=red).tolist())
+print("ce smoothing 0.1", F.cross_entropy(logits, targets, label_smoothing=0.1).item())
+print("nll", F.nll_loss(F.log_softmax(logits, 1), targets).item())
+print("mse", F.mse_loss(logits, torch.zeros_like(logits)).item())
+probs = torch.tensor([[0.2, 0.3, 0.5], [0.7, 0.0, 0.3]], dtype=torch.float64)
+m = torch.distributions.Categorical(probs=probs)
+print("cat probs logprob", m.log_prob(torch.tensor([2, 0])).tolist(), "entropy", m.entropy().tolist())
+m = torch.distributions.Categorical(logits=logits)
+print("cat logits logprob", m.log_prob(torch.tensor([2, 0])).tolist(), "entropy", m.entropy().tolist())
+
+
+def run(make, steps=3):
+    p = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    q = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)  # never gets a gradient
+    opt = make([p, q])
+    for _ in range(steps):
+        opt.zero_grad()
+        (p * p * torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)).sum().backward()
+        opt.step()
+    return p.tolist(), q.tolist()
+
+
+print("sgd wd damp", run(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.5, weight_decay=0.01)))
+print("adam wd amsgrad", run(lambda ps: torch.optim.Adam(ps, lr=0.1, weight_decay=0.1, amsgrad=True)))
+print("adamw", run(lambda ps: torch.optim.AdamW(ps, lr=0.1)))
+opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+s = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+lrs = []
+for _ in range(5):
+    opt.step(); s.step(); lrs.append(opt.param_groups[0]["lr"])
+print("steplr", lrs)
+opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+s = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=0.1)
+lrs = []
+for _ in range(4):
+    opt.step(); s.step(); lrs.append(opt.param_groups[0]["lr"])
+print("cosine", lrs)

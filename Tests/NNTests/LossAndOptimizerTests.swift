@@ -1,0 +1,179 @@
+import Foundation
+import NN
+import Testing
+
+// Reference values printed by Scripts/make_small_references.py (PyTorch 2.15, float64).
+
+private let logits = Tensor(shape: [2, 3], scalars: [1.0, 2.0, 0.5, 0.1, -1.0, 3.0] as [Double])
+private let targets = Tensor(shape: [2], indices: [1, 0])
+
+private func close(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-12) -> Bool {
+  a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance * max(1, Swift.abs($1)) }
+}
+
+@Suite("Losses and Categorical against PyTorch")
+struct LossTests {
+  @Test("crossEntropy with reductions mean, sum and none, and label smoothing")
+  func crossEntropyValues() {
+    #expect(close(crossEntropy(logits, targets).doubleScalars, [1.7175715015342181]))
+    #expect(close(crossEntropy(logits, targets, reduction: .sum).doubleScalars, [3.4351430030684362]))
+    #expect(
+      close(
+        crossEntropy(logits, targets, reduction: .none).doubleScalars,
+        [0.4643687841079449, 2.970774218960491]))
+    #expect(
+      close(crossEntropy(logits, targets, labelSmoothing: 0.1).doubleScalars, [1.7292381682008848]))
+  }
+
+  @Test("nllLoss and mseLoss")
+  func nllAndMSE() {
+    #expect(close(nllLoss(logits.logSoftmax(dim: 1), targets).doubleScalars, [1.7175715015342181]))
+    #expect(close(mseLoss(logits, Tensor.zeros(like: logits)).doubleScalars, [2.5433333333333334]))
+  }
+
+  @Test("Categorical logProb and entropy from probs (with a zero) and from logits")
+  func categoricalValues() {
+    let probs = Tensor(shape: [2, 3], scalars: [0.2, 0.3, 0.5, 0.7, 0.0, 0.3] as [Double])
+    let actions = Tensor(shape: [2], indices: [2, 0])
+    let fromProbs = Categorical(probs: probs)
+    #expect(close(fromProbs.logProb(actions).doubleScalars, [-0.6931471805599453, -0.35667494393873245]))
+    #expect(close(fromProbs.entropy().doubleScalars, [1.0296530140645737, 0.6108643020548935], 1e-9))
+    let fromLogits = Categorical(logits: logits)
+    #expect(close(fromLogits.logProb(actions).doubleScalars, [-1.9643687841079451, -2.970774218960491]))
+    #expect(close(fromLogits.entropy().doubleScalars, [0.9059592564792269, 0.2876953634603175]))
+  }
+
+  @Test("Categorical sampling: chi-square over 100,000 draws, deterministic for a seed")
+  func categoricalSampling() {
+    let p = [0.05, 0.15, 0.3, 0.5]
+    let m = Categorical(probs: Tensor(shape: [100_000, 4], scalars: (0..<100_000).flatMap { _ in p }))
+    let draws = m.sample(using: Generator(seed: 1)).indices
+    var counts = [Double](repeating: 0, count: 4)
+    for d in draws { counts[d] += 1 }
+    let chi2 = zip(counts, p).map { ($0 - 1e5 * $1) * ($0 - 1e5 * $1) / (1e5 * $1) }.reduce(0, +)
+    #expect(chi2 < 16.27, "chi-square \(chi2) for counts \(counts)")
+    #expect(m.sample(using: Generator(seed: 1)).indices == draws)
+    #expect(m.sample(using: Generator(seed: 2)).indices != draws)
+  }
+}
+
+/// Runs three steps of `make` on p·p·[1, 2, 3] summed, with a second parameter that never gets
+/// a gradient (and so must not move).
+private func run(_ make: ([Tensor]) -> Optimizer) -> (p: [Double], q: [Double]) {
+  let p = Tensor(shape: [3], scalars: [1.0, -2.0, 3.0] as [Double]).requiringGrad()
+  let q = Tensor(shape: [1], scalars: [0.5] as [Double]).requiringGrad()
+  let c = Tensor(shape: [3], scalars: [1.0, 2.0, 3.0] as [Double])
+  let optimizer = make([p, q])
+  for _ in 0..<3 {
+    optimizer.zeroGrad()
+    #expect(p.grad == nil)
+    (p * p * c).sum().backward()
+    optimizer.step()
+  }
+  return (p.doubleScalars, q.doubleScalars)
+}
+
+@Suite("Optimizers and schedules against PyTorch")
+struct OptimizerTests {
+  @Test("SGD with momentum, dampening and weight decay")
+  func sgd() {
+    let (p, q) = run { SGD($0, learningRate: 0.1, momentum: 0.9, dampening: 0.5, weightDecay: 0.01) }
+    #expect(close(p, [0.24867199974999998, 0.6771163005, -2.3335449007500007]))
+    #expect(q == [0.5])
+  }
+
+  @Test("Adam with L2 weight decay and AMSGrad")
+  func adam() {
+    let (p, q) = run { Adam($0, learningRate: 0.1, weightDecay: 0.1, amsgrad: true) }
+    #expect(close(p, [0.7015862728718214, -1.7006233916543037, 2.700381523109925]))
+    #expect(q == [0.5])
+  }
+
+  @Test("AdamW with its default decoupled weight decay")
+  func adamW() {
+    let (p, _) = run { AdamW($0, learningRate: 0.1) }
+    #expect(close(p, [0.6989111831582322, -1.694944514002364, 2.6917036491118562]))
+  }
+
+  @Test("StepLR and CosineAnnealingLR")
+  func schedules() {
+    let w = Tensor.zeros([1]).requiringGrad()
+    let a = SGD([w], learningRate: 1)
+    let step = StepLR(a, stepSize: 2, gamma: 0.5)
+    var lrs = [Double]()
+    for _ in 0..<5 {
+      step.step()
+      lrs.append(a.learningRate)
+    }
+    #expect(close(lrs, [1.0, 0.5, 0.5, 0.25, 0.25]))
+    let b = SGD([w], learningRate: 1)
+    let cosine = CosineAnnealingLR(b, tMax: 4, minimum: 0.1)
+    lrs = []
+    for _ in 0..<4 {
+      cosine.step()
+      lrs.append(b.learningRate)
+    }
+    #expect(close(lrs, [0.8681980515339464, 0.55, 0.23180194846605368, 0.1]))
+  }
+}
+
+/// Gradient checks (float64) of the layers' functional forms and of every loss: the sibling of
+/// the Autograd op table.
+@Suite("Gradient checks of layers and losses")
+struct NNGradcheckTests {
+  static let rows: [(String, [Tensor], @Sendable ([Tensor]) -> Tensor)] = [
+    ("crossEntropy mean", [logits], { crossEntropy($0[0], targets) }),
+    ("crossEntropy sum", [logits], { crossEntropy($0[0], targets, reduction: .sum) }),
+    ("crossEntropy none", [logits], { crossEntropy($0[0], targets, reduction: .none) }),
+    ("crossEntropy label smoothing", [logits], { crossEntropy($0[0], targets, labelSmoothing: 0.2) }),
+    ("nllLoss", [logits], { nllLoss($0[0].logSoftmax(dim: 1), targets) }),
+    ("mseLoss", [logits, logits * 0.5], { mseLoss($0[0], $0[1]) }),
+    (
+      "Categorical(probs:) logProb and entropy",
+      [Tensor(shape: [2, 3], scalars: [0.2, 0.3, 0.5, 0.6, 0.1, 0.3] as [Double])],
+      {
+        let m = Categorical(probs: $0[0])
+        return m.logProb(Tensor(shape: [2], indices: [2, 0])) + m.entropy()
+      }
+    ),
+    (
+      "Categorical(logits:) logProb and entropy", [logits],
+      {
+        let m = Categorical(logits: $0[0])
+        return m.logProb(Tensor(shape: [2], indices: [1, 2])) * 2 + m.entropy()
+      }
+    ),
+    (
+      "REINFORCE loss", [logits],
+      {
+        let m = Categorical(probs: $0[0].softmax(dim: 1))
+        return (-m.logProb(Tensor(shape: [2], indices: [1, 2])) * Tensor(shape: [2], scalars: [1.0, 0.0] as [Double])).mean()
+      }
+    ),
+  ]
+
+  @Test("every loss and distribution passes gradcheck")
+  func lossesPassGradcheck() {
+    for (name, inputs, function) in Self.rows {
+      let result = gradcheck(name, inputs: inputs, function)
+      #expect(result.passed, "\(result)")
+    }
+  }
+
+  @Test("the layers' forward passes pass gradcheck with float64 parameters")
+  func layersPassGradcheck() {
+    let linearLayer = Linear(4, 3)
+    let conv = Conv2d(2, 3, kernelSize: 2, stride: 1, padding: 1)
+    let x = Tensor.randn([2, 4], dtype: .float64, generator: Generator(seed: 1))
+    let image = Tensor.randn([1, 2, 3, 3], dtype: .float64, generator: Generator(seed: 2))
+    let w = linearLayer.weight.to(.float64)
+    let b = linearLayer.bias!.to(.float64)
+    #expect(gradcheck("Linear", inputs: [x, w, b]) { linear($0[0], weight: $0[1], bias: $0[2]).tanh() }.passed)
+    let cw = conv.weight.to(.float64)
+    let cb = conv.bias!.to(.float64)
+    #expect(
+      gradcheck("Conv2d", inputs: [image, cw, cb]) {
+        maxPool2d(conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1), kernelSize: 2).relu()
+      }.passed)
+  }
+}
