@@ -12,13 +12,26 @@ let package = Package(
   products: [
     .library(name: "Autograd", targets: ["Autograd"]),
     .library(name: "NN", targets: ["NN"]),
+    .executable(name: "mnist-reinforce", targets: ["mnist-reinforce"]),
   ],
   targets: [
     .target(name: "Autograd", swiftSettings: fastMath),
     .target(name: "NN", dependencies: ["Autograd"], swiftSettings: fastMath),
+    .target(
+      name: "ExampleSupport", dependencies: ["NN"], path: "Sources/Examples/ExampleSupport",
+      swiftSettings: fastMath),
+    .target(
+      name: "MNISTReinforce", dependencies: ["NN", "ExampleSupport"],
+      path: "Sources/Examples/MNISTReinforce", swiftSettings: fastMath),
+    .executableTarget(
+      name: "mnist-reinforce", dependencies: ["MNISTReinforce", "ExampleSupport", "NN"],
+      path: "Sources/Examples/mnist-reinforce", swiftSettings: fastMath),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"], swiftSettings: fastMath),
     .testTarget(
       name: "NNTests", dependencies: ["NN", "Autograd"], exclude: ["Fixtures"],
+      swiftSettings: fastMath),
+    .testTarget(
+      name: "ExamplesTests", dependencies: ["MNISTReinforce", "ExampleSupport", "NN"],
       swiftSettings: fastMath),
   ],
   swiftLanguageModes: [.v6]

@@ -38,6 +38,8 @@ private enum SGEMMTiling {
   static var nc: Int { 3072 }
   /// Floats in one task's packing buffer: the A block, then the B block.
   static var bufferFloats: Int { mc * kc + kc * nc }
+  /// Largest C (m·n elements) computed by `sgemmSmallDotProducts` when op(A)·op(B) is A·Bᵀ.
+  static var dotMaxOutputs: Int { 2048 }
   /// Below this many multiply-adds (m·n·k) the product runs on the calling thread only.
   static var parallelThreshold: Int { 1 << 20 }
 }
@@ -89,6 +91,12 @@ extension Kernels {
       if beta == 0 {
         for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
       }
+      return
+    }
+    if !transA && transB && m * n <= SGEMMTiling.dotMaxOutputs && k >= 8 {
+      // A small C over a long k, both operands contiguous along k: dot products, no packing.
+      sgemmSmallDotProducts(
+        m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, store: beta == 0, c: c, ldc: ldc)
       return
     }
     let problem = SGEMMProblem(
@@ -213,6 +221,91 @@ private struct SGEMMProblem: @unchecked Sendable {
       }
       jc += nb
     }
+  }
+}
+
+/// `C[i, j] (=|+=) Σ_p A[i, p]·B[j, p]` for a small C: dot products of rows of A and B.
+///
+/// Skips packing, which dominates when C is small and k long (e.g. a convolution's weight
+/// gradient). Computes 3×3 dot products at a time with `SIMD8<Float>` partial sums over p in
+/// steps of 8, then adds each sum's 8 lanes in a fixed order and the remaining `k % 8` terms in
+/// increasing p. A tile past the last row or column recomputes a valid row or column and drops
+/// the result, so every element is summed the same way wherever it falls. Runs in parallel over
+/// rows of tiles when the product is large enough; the result does not depend on the threads.
+private func sgemmSmallDotProducts(
+  m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+  store: Bool, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  typealias V = SIMD8<Float>
+  let rowTiles = (m + 2) / 3
+  let colTiles = (n + 2) / 3
+  let vectorEnd = k / 8 * 8
+  let operands = UncheckedSendable((a, b, c))
+  let body = { (rowTile: Int) in
+    let (a, b, c) = operands.value
+    let i0 = rowTile * 3
+    let rows = (a + i0 * lda, a + min(i0 + 1, m - 1) * lda, a + min(i0 + 2, m - 1) * lda)
+    for colTile in 0..<colTiles {
+      let j0 = colTile * 3
+      let cols = (b + j0 * ldb, b + min(j0 + 1, n - 1) * ldb, b + min(j0 + 2, n - 1) * ldb)
+      var s00 = V()
+      var s01 = V()
+      var s02 = V()
+      var s10 = V()
+      var s11 = V()
+      var s12 = V()
+      var s20 = V()
+      var s21 = V()
+      var s22 = V()
+      var p = 0
+      while p < vectorEnd {
+        let b0 = UnsafeRawPointer(cols.0 + p).loadUnaligned(as: V.self)
+        let b1 = UnsafeRawPointer(cols.1 + p).loadUnaligned(as: V.self)
+        let b2 = UnsafeRawPointer(cols.2 + p).loadUnaligned(as: V.self)
+        var x = UnsafeRawPointer(rows.0 + p).loadUnaligned(as: V.self)
+        s00 = s00.addingProduct(x, b0)
+        s01 = s01.addingProduct(x, b1)
+        s02 = s02.addingProduct(x, b2)
+        x = UnsafeRawPointer(rows.1 + p).loadUnaligned(as: V.self)
+        s10 = s10.addingProduct(x, b0)
+        s11 = s11.addingProduct(x, b1)
+        s12 = s12.addingProduct(x, b2)
+        x = UnsafeRawPointer(rows.2 + p).loadUnaligned(as: V.self)
+        s20 = s20.addingProduct(x, b0)
+        s21 = s21.addingProduct(x, b1)
+        s22 = s22.addingProduct(x, b2)
+        p += 8
+      }
+      @inline(__always) func rowPointer(_ r: Int) -> UnsafePointer<Float> {
+        r == 0 ? rows.0 : r == 1 ? rows.1 : rows.2
+      }
+      @inline(__always) func colPointer(_ q: Int) -> UnsafePointer<Float> {
+        q == 0 ? cols.0 : q == 1 ? cols.1 : cols.2
+      }
+      let sums = (s00, s01, s02, s10, s11, s12, s20, s21, s22)
+      withUnsafeBytes(of: sums) { raw in
+        let lanesOf = raw.assumingMemoryBound(to: Float.self).baseAddress!
+        for r in 0..<min(3, m - i0) {
+          for q in 0..<min(3, n - j0) {
+            let lanes = lanesOf + (r * 3 + q) * 8
+            // A fixed pairwise order over the 8 lanes, then the tail in increasing p.
+            var total =
+              ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6]))
+              + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]))
+            let x = rowPointer(r)
+            let y = colPointer(q)
+            for tail in vectorEnd..<k { total = total.addingProduct(x[tail], y[tail]) }
+            let out = c + (i0 + r) * ldc + j0 + q
+            out.pointee = store ? total : out.pointee + total
+          }
+        }
+      }
+    }
+  }
+  if m * n * k >= SGEMMTiling.parallelThreshold && rowTiles > 1 {
+    Kernels.parallelFor(rowTiles, body)
+  } else {
+    for rowTile in 0..<rowTiles { body(rowTile) }
   }
 }
 

@@ -14,17 +14,20 @@ extension Kernels {
     var outW: Int { (width + 2 * padding - kernelW) / stride + 1 }
   }
 
-  /// Unfolds one [C, H, W] image into `col`, a [C·kh·kw, outH·outW] matrix (zero padding).
+  /// Unfolds one [C, H, W] image into `col`, a [C·kh·kw, outH·outW] matrix (zero padding)
+  /// whose rows are `rowStride` elements apart (so that several images can sit side by side).
   static func im2col<T: TensorScalar>(
-    _ image: UnsafePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: ConvGeometry
+    _ image: UnsafePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: ConvGeometry,
+    rowStride: Int? = nil
   ) {
     let (oh, ow) = (g.outH, g.outW)
+    let ld = rowStride ?? oh * ow
     var row = 0
     for c in 0..<g.channels {
       let plane = image + c * g.height * g.width
       for ki in 0..<g.kernelH {
         for kj in 0..<g.kernelW {
-          let dst = col + row * oh * ow
+          let dst = col + row * ld
           for y in 0..<oh {
             let iy = y * g.stride - g.padding + ki
             let line = dst + y * ow
@@ -54,18 +57,20 @@ extension Kernels {
     }
   }
 
-  /// Adds `col` ([C·kh·kw, outH·outW]) back onto one [C, H, W] image: the adjoint of
-  /// ``im2col(_:_:_:)``.
+  /// Adds `col` ([C·kh·kw, outH·outW], rows `rowStride` apart) back onto one [C, H, W] image:
+  /// the adjoint of ``im2col(_:_:_:rowStride:)``.
   static func col2im<T: TensorScalar>(
-    _ col: UnsafePointer<T>, _ image: UnsafeMutablePointer<T>, _ g: ConvGeometry
+    _ col: UnsafePointer<T>, _ image: UnsafeMutablePointer<T>, _ g: ConvGeometry,
+    rowStride: Int? = nil
   ) {
     let (oh, ow) = (g.outH, g.outW)
+    let ld = rowStride ?? oh * ow
     var row = 0
     for c in 0..<g.channels {
       let plane = image + c * g.height * g.width
       for ki in 0..<g.kernelH {
         for kj in 0..<g.kernelW {
-          let src = col + row * oh * ow
+          let src = col + row * ld
           for y in 0..<oh {
             let iy = y * g.stride - g.padding + ki
             if iy < 0 || iy >= g.height { continue }

@@ -1,4 +1,9 @@
-// 2-D convolution as im2col + GEMM, one image at a time (never a full-batch column matrix).
+// 2-D convolution as im2col + GEMM over chunks of a fixed number of images: never a full-batch
+// column matrix, large enough GEMMs to use every core, and a summation order (for the weight
+// gradient) fixed by the chunk size alone, so results do not depend on the thread count.
+
+/// Images per im2col chunk. Part of the numerics: the weight gradient sums chunk by chunk.
+let convolutionChunk = 8
 
 /// The 2-D convolution (cross-correlation) of `input` [N, C, H, W] with `weight` [O, C, kh, kw],
 /// plus `bias` [O], like `torch.nn.functional.conv2d`. The result is [N, O, outH, outW] with
@@ -26,33 +31,13 @@ public func conv2d(
   check(
     oh > 0 && ow > 0,
     "conv2d: kernel \(kh)×\(kw) is larger than the padded input \(h + 2 * padding)×\(w + 2 * padding)")
-  let ck = c * kh * kw
-  let plane = oh * ow
+  let layout = ConvLayout(n: n, c: c, h: h, w: w, o: o, ck: c * kh * kw, plane: oh * ow, geometry: geometry)
   let out = Tensor(uninitializedShape: [n, o, oh, ow], dtype: input.dtype)
-
-  func forward<T: TensorScalar>(_: T.Type) {
-    let x = input.storage.pointer(T.self)
-    let wp = weight.storage.pointer(T.self)
-    let y = out.storage.pointer(T.self)
-    let col = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(ck * plane, 1))
-    defer { col.deallocate() }
-    for i in 0..<n {
-      Kernels.im2col(x + i * c * h * w, col, geometry)
-      let dst = y + i * o * plane
-      Kernels.gemm(
-        T.self, transA: false, transB: false, m: o, n: plane, k: ck, a: wp, lda: ck, b: col,
-        ldb: plane, beta: 0, c: dst, ldc: plane)
-      if let bias {
-        let bp = bias.storage.pointer(T.self)
-        for ch in 0..<o {
-          let row = dst + ch * plane
-          let b = bp[ch]
-          for j in 0..<plane { row[j] += b }
-        }
-      }
-    }
+  if input.dtype == .float32 {
+    layout.forward(Float.self, input, weight, bias, out)
+  } else {
+    layout.forward(Double.self, input, weight, bias, out)
   }
-  if input.dtype == .float32 { forward(Float.self) } else { forward(Double.self) }
 
   let (xd, wd) = (input.detached(), weight.detached())
   let needX = input.requiresGrad
@@ -63,33 +48,107 @@ public func conv2d(
   return Tensor.record(.conv2d, inputs, out) { g in
     let dx = needX ? Tensor.zeros(xd.shape, dtype: xd.dtype) : nil
     let dw = needW ? Tensor.zeros(wd.shape, dtype: wd.dtype) : nil
-    func backward<T: TensorScalar>(_: T.Type) {
-      let x = xd.storage.pointer(T.self)
-      let wp = wd.storage.pointer(T.self)
-      let gp = g.storage.pointer(T.self)
-      let col = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(ck * plane, 1))
-      defer { col.deallocate() }
-      for i in 0..<n {
-        let gi = gp + i * o * plane
-        if let dw {
-          Kernels.im2col(x + i * c * h * w, col, geometry)
-          Kernels.gemm(
-            T.self, transA: false, transB: true, m: o, n: ck, k: plane, a: gi, lda: plane,
-            b: col, ldb: plane, beta: 1, c: dw.storage.pointer(T.self), ldc: ck)
-        }
-        if let dx {
-          Kernels.gemm(
-            T.self, transA: true, transB: false, m: ck, n: plane, k: o, a: wp, lda: ck, b: gi,
-            ldb: plane, beta: 0, c: col, ldc: plane)
-          Kernels.col2im(col, dx.storage.pointer(T.self) + i * c * h * w, geometry)
-        }
-      }
+    if g.dtype == .float32 {
+      layout.backward(Float.self, xd, wd, g, dx, dw)
+    } else {
+      layout.backward(Double.self, xd, wd, g, dx, dw)
     }
-    if g.dtype == .float32 { backward(Float.self) } else { backward(Double.self) }
     var grads: [Tensor?] = [dx, dw]
     if bias != nil {
       grads.append(needB ? g.sum(dims: [0, 2, 3]) : nil)
     }
     return grads
+  }
+}
+
+/// The sizes of one convolution and its chunked forward and backward kernels.
+struct ConvLayout {
+  let n, c, h, w, o, ck, plane: Int
+  let geometry: Kernels.ConvGeometry
+
+  /// Unfolds images `start..<start+b` side by side into `col` [ck, b·plane], in parallel.
+  func unfold<T: TensorScalar>(
+    _ x: UnsafeMutablePointer<T>, start: Int, count b: Int, into col: UnsafeMutablePointer<T>
+  ) {
+    let (chw, plane, geometry) = (c * h * w, plane, geometry)
+    Kernels.parallelFor(b) { j in
+      Kernels.im2col(x + (start + j) * chw, col + j * plane, geometry, rowStride: b * plane)
+    }
+  }
+
+  func forward<T: TensorScalar>(
+    _: T.Type, _ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ out: Tensor
+  ) {
+    let chunk = Swift.min(convolutionChunk, n)
+    let x = input.storage.pointer(T.self)
+    let wp = weight.storage.pointer(T.self)
+    let y = out.storage.pointer(T.self)
+    let bp = bias?.storage.pointer(T.self)
+    let col = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(ck * chunk * plane, 1))
+    let product = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(o * chunk * plane, 1))
+    defer {
+      col.deallocate()
+      product.deallocate()
+    }
+    let (o, plane) = (o, plane)
+    for start in stride(from: 0, to: n, by: chunk) {
+      let b = Swift.min(chunk, n - start)
+      unfold(x, start: start, count: b, into: col)
+      // product [o, b·plane] = W [o, ck] · col [ck, b·plane]
+      Kernels.gemm(
+        T.self, transA: false, transB: false, m: o, n: b * plane, k: ck, a: wp, lda: ck, b: col,
+        ldb: b * plane, beta: 0, c: product, ldc: b * plane)
+      Kernels.parallelFor(b) { j in
+        for ch in 0..<o {
+          let src = product + ch * b * plane + j * plane
+          let dst = y + ((start + j) * o + ch) * plane
+          let shift = bp?[ch] ?? 0
+          for q in 0..<plane { dst[q] = src[q] + shift }
+        }
+      }
+    }
+  }
+
+  func backward<T: TensorScalar>(
+    _: T.Type, _ input: Tensor, _ weight: Tensor, _ grad: Tensor, _ dx: Tensor?, _ dw: Tensor?
+  ) {
+    let chunk = Swift.min(convolutionChunk, n)
+    let x = input.storage.pointer(T.self)
+    let wp = weight.storage.pointer(T.self)
+    let gp = grad.storage.pointer(T.self)
+    let col = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(ck * chunk * plane, 1))
+    let gathered = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(o * chunk * plane, 1))
+    defer {
+      col.deallocate()
+      gathered.deallocate()
+    }
+    let (o, plane, chw, geometry) = (o, plane, c * h * w, geometry)
+    for start in stride(from: 0, to: n, by: chunk) {
+      let b = Swift.min(chunk, n - start)
+      // gathered [o, b·plane] from grad [b, o, plane]
+      Kernels.parallelFor(b) { j in
+        for ch in 0..<o {
+          (gathered + ch * b * plane + j * plane).update(
+            from: gp + ((start + j) * o + ch) * plane, count: plane)
+        }
+      }
+      if let dw {
+        unfold(x, start: start, count: b, into: col)
+        // dW [o, ck] += gathered [o, b·plane] · colᵀ
+        Kernels.gemm(
+          T.self, transA: false, transB: true, m: o, n: ck, k: b * plane, a: gathered,
+          lda: b * plane, b: col, ldb: b * plane, beta: 1, c: dw.storage.pointer(T.self), ldc: ck)
+      }
+      if let dx {
+        // dcol [ck, b·plane] = Wᵀ · gathered, then folded back onto each image.
+        Kernels.gemm(
+          T.self, transA: true, transB: false, m: ck, n: b * plane, k: o, a: wp, lda: ck,
+          b: gathered, ldb: b * plane, beta: 0, c: col, ldc: b * plane)
+        let dp = dx.storage.pointer(T.self)
+        Kernels.parallelFor(b) { j in
+          Kernels.col2im(col + j * plane, dp + (start + j) * chw, geometry, rowStride: b * plane)
+        }
+      }
+    }
   }
 }

@@ -1,0 +1,130 @@
+import Foundation
+
+/// A self-contained SVG line chart with axes, tick labels, a title and a legend.
+public struct SVGChart {
+  /// One named line.
+  public struct Series {
+    /// The legend entry.
+    public var name: String
+    /// The (x, y) points, in order of x.
+    public var points: [(Double, Double)]
+    /// Creates a series.
+    public init(name: String, points: [(Double, Double)]) {
+      self.name = name
+      self.points = points
+    }
+  }
+
+  /// The title above the plot.
+  public var title: String
+  /// The x-axis label.
+  public var xLabel: String
+  /// The y-axis label.
+  public var yLabel: String
+  /// The lines.
+  public var series: [Series]
+  /// The y range, or `nil` to fit the data.
+  public var yRange: ClosedRange<Double>?
+
+  /// Creates a chart.
+  public init(
+    title: String, xLabel: String, yLabel: String, series: [Series],
+    yRange: ClosedRange<Double>? = nil
+  ) {
+    self.title = title
+    self.xLabel = xLabel
+    self.yLabel = yLabel
+    self.series = series
+    self.yRange = yRange
+  }
+
+  static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+  /// "Nice" tick values covering `lo…hi`.
+  static func ticks(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {
+    guard hi > lo else { return [lo] }
+    let raw = (hi - lo) / Double(count)
+    let magnitude = pow(10, floor(log10(raw)))
+    let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+    var t = ceil(lo / step) * step
+    var result = [Double]()
+    while t <= hi + step * 1e-9 {
+      result.append(abs(t) < step * 1e-9 ? 0 : t)
+      t += step
+    }
+    return result
+  }
+
+  static func label(_ v: Double) -> String {
+    if v == v.rounded() && abs(v) < 1e7 { return String(Int(v)) }
+    return String(format: "%g", v)
+  }
+
+  static func escape(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+      .replacingOccurrences(of: ">", with: "&gt;")
+  }
+
+  /// The chart as an SVG document.
+  public var svg: String {
+    let (width, height) = (760.0, 440.0)
+    let (left, right, top, bottom) = (70.0, 190.0, 50.0, 60.0)
+    let plotW = width - left - right
+    let plotH = height - top - bottom
+    let all = series.flatMap(\.points)
+    let xs = all.map(\.0)
+    let ys = all.map(\.1).filter(\.isFinite)
+    let xLo = xs.min() ?? 0
+    var xHi = xs.max() ?? 1
+    if xHi <= xLo { xHi = xLo + 1 }
+    var yLo = yRange?.lowerBound ?? (ys.min() ?? 0)
+    var yHi = yRange?.upperBound ?? (ys.max() ?? 1)
+    if yHi <= yLo {
+      yLo -= 0.5
+      yHi += 0.5
+    }
+    func px(_ x: Double) -> Double { left + (x - xLo) / (xHi - xLo) * plotW }
+    func py(_ y: Double) -> Double { top + (1 - (y - yLo) / (yHi - yLo)) * plotH }
+    var s = """
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+      <rect width="100%" height="100%" fill="white"/>
+      <text x="\(left + plotW / 2)" y="28" text-anchor="middle" font-size="16" font-weight="bold">\(Self.escape(title))</text>
+
+      """
+    for t in Self.ticks(yLo, yHi) {
+      let y = py(t)
+      s += "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(left + plotW)\" y2=\"\(y)\" stroke=\"#e5e5e5\"/>\n"
+      s += "<text x=\"\(left - 8)\" y=\"\(y + 4)\" text-anchor=\"end\">\(Self.label(t))</text>\n"
+    }
+    for t in Self.ticks(xLo, xHi) {
+      let x = px(t)
+      s += "<line x1=\"\(x)\" y1=\"\(top + plotH)\" x2=\"\(x)\" y2=\"\(top + plotH + 5)\" stroke=\"black\"/>\n"
+      s += "<text x=\"\(x)\" y=\"\(top + plotH + 20)\" text-anchor=\"middle\">\(Self.label(t))</text>\n"
+    }
+    s += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"black\"/>\n"
+    s += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
+    s += "<text transform=\"translate(18 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
+    for (i, line) in series.enumerated() {
+      let color = Self.palette[i % Self.palette.count]
+      let points = line.points.filter { $0.1.isFinite }
+        .map { String(format: "%.1f,%.1f", px($0.0), py(Swift.min(Swift.max($0.1, yLo), yHi))) }
+      if points.count == 1 {
+        let p = points[0].split(separator: ",")
+        s += "<circle cx=\"\(p[0])\" cy=\"\(p[1])\" r=\"3\" fill=\"\(color)\"/>\n"
+      } else if !points.isEmpty {
+        s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
+      }
+      let ly = top + 10 + Double(i) * 20
+      s += "<line x1=\"\(left + plotW + 15)\" y1=\"\(ly)\" x2=\"\(left + plotW + 40)\" y2=\"\(ly)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+      s += "<text x=\"\(left + plotW + 46)\" y=\"\(ly + 4)\">\(Self.escape(line.name))</text>\n"
+    }
+    return s + "</svg>\n"
+  }
+
+  /// Writes the SVG to `url` atomically.
+  public func write(to url: URL) throws {
+    try writeAtomically(Data(svg.utf8), to: url)
+  }
+}
+
+import NN

@@ -1,0 +1,107 @@
+import ExampleSupport
+import Foundation
+
+/// The settings of one run of the experiment; the defaults reproduce the original script.
+public struct Options: Equatable, Sendable {
+  /// The total number of training steps (a resumed run continues up to this step).
+  public var steps = 2000
+  /// Images per step.
+  public var batchSize = 128
+  /// Adam's learning rate.
+  public var learningRate = 1e-3
+  /// Seeds the initial weights, the data order, dropout and the sampled actions.
+  public var seed: UInt64 = 0
+  /// `cnn` (the original's policy) or `mlp` (784-128-10).
+  public var model = "cnn"
+  /// `reinforce` (the original) or `cross-entropy` (supervised, for comparison).
+  public var objective = "reinforce"
+  /// `none` (the original) or `mean` (advantage r − mean r over the batch).
+  public var baseline = "none"
+  /// Train on the first batch every step, as the original's loop did.
+  public var fixedBatch = false
+  /// Evaluate test accuracy every N steps (0: only at the end).
+  public var evalEvery = 0
+  /// Where the MNIST files are (default: the repository's Data/MNIST or `MNIST_DIR`).
+  public var dataDirectory: String?
+  /// A CSV log of step, score, loss, test accuracy and elapsed seconds.
+  public var logPath: String?
+  /// An SVG learning curve written at the end.
+  public var plotPath: String?
+  /// A checkpoint written at the end (and every `saveEvery` steps).
+  public var savePath: String?
+  /// Save every N steps (0: only at the end).
+  public var saveEvery = 0
+  /// A checkpoint to continue from.
+  public var resumePath: String?
+  /// Compute threads (default: all cores).
+  public var threads: Int?
+  /// Lines between score reports (20, as the original).
+  public var reportEvery = 20
+
+  /// The default options.
+  public init() {}
+
+  /// The usage text.
+  public static let usage = """
+    usage: mnist-reinforce [options]
+           mnist-reinforce plot A.csv [B.csv …] -o OUT.svg [--title T]
+
+    Trains an MNIST classifier as a policy with REINFORCE (reward 1 for the right digit), as in
+    the original "REINFORCE == CrossEntropy?" experiment, and prints `step N, avg score S`.
+
+    options:
+      --steps N            total training steps (default 2000)
+      --batch-size N       images per step (default 128)
+      --lr X               Adam learning rate (default 0.001)
+      --seed N             random seed (default 0)
+      --model cnn|mlp      the original CNN, or an MLP 784-128-10 (default cnn)
+      --objective reinforce|cross-entropy   (default reinforce)
+      --baseline none|mean advantage r − mean(r) over the batch (default none)
+      --fixed-batch        train on the first batch every step, as the original loop did
+      --eval-every N       test accuracy every N steps (default: at the end only)
+      --data-dir DIR       MNIST directory (default: Data/MNIST in the repo, or $MNIST_DIR)
+      --log FILE.csv       write step, score, loss, test accuracy, elapsed seconds
+      --plot FILE.svg      write the learning curve
+      --save FILE.safetensors   checkpoint at the end (model, Adam state, step)
+      --save-every N       also checkpoint every N steps
+      --resume FILE.safetensors continue a saved run up to --steps
+      --threads N          compute threads (default: all cores, or $AUTOGRAD_NUM_THREADS)
+      --help               show this text
+    """
+
+  /// Parses the command line (without the program name).
+  public init(arguments: [String]) throws {
+    let args = try Arguments(
+      arguments,
+      valued: [
+        "--steps", "--batch-size", "--lr", "--seed", "--model", "--objective", "--baseline",
+        "--eval-every", "--data-dir", "--log", "--plot", "--save", "--save-every", "--resume",
+        "--threads",
+      ], boolean: ["--fixed-batch", "--help"])
+    if let extra = args.positional.first { throw UsageError("unexpected argument '\(extra)'") }
+    steps = try args.int("--steps", default: steps, in: 1...100_000_000)
+    batchSize = try args.int("--batch-size", default: batchSize, in: 1...60_000)
+    learningRate = try args.double("--lr", default: learningRate, in: 1e-12...10)
+    seed = UInt64(try args.int("--seed", default: 0, in: 0...Int.max))
+    model = try args.choice("--model", default: model, from: ["cnn", "mlp"])
+    objective = try args.choice("--objective", default: objective, from: ["reinforce", "cross-entropy"])
+    baseline = try args.choice("--baseline", default: baseline, from: ["none", "mean"])
+    fixedBatch = args.flag("--fixed-batch")
+    evalEvery = try args.int("--eval-every", default: 0, in: 0...100_000_000)
+    dataDirectory = args.string("--data-dir")
+    logPath = args.string("--log")
+    plotPath = args.string("--plot")
+    savePath = args.string("--save")
+    saveEvery = try args.int("--save-every", default: 0, in: 0...100_000_000)
+    resumePath = args.string("--resume")
+    if args.values["--threads"] != nil {
+      threads = try args.int("--threads", default: 1, in: 1...1024)
+    }
+    if saveEvery > 0 && savePath == nil { throw UsageError("--save-every needs --save FILE") }
+  }
+
+  /// Whether `--help` was asked for.
+  public static func wantsHelp(_ arguments: [String]) -> Bool {
+    arguments.contains("--help") || arguments.contains("-h")
+  }
+}
