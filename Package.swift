@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "Autograd", targets: ["Autograd"]),
     .library(name: "NN", targets: ["NN"]),
     .executable(name: "mnist-reinforce", targets: ["mnist-reinforce"]),
+    .executable(name: "benchmark", targets: ["benchmark"]),
   ],
   targets: [
     .target(name: "Autograd", swiftSettings: fastMath),
@@ -26,6 +27,9 @@ let package = Package(
     .executableTarget(
       name: "mnist-reinforce", dependencies: ["MNISTReinforce", "ExampleSupport", "NN"],
       path: "Sources/Examples/mnist-reinforce", swiftSettings: fastMath),
+    .executableTarget(
+      name: "benchmark", dependencies: ["MNISTReinforce", "ExampleSupport", "NN"],
+      path: "Sources/Examples/benchmark", swiftSettings: fastMath),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"], swiftSettings: fastMath),
     .testTarget(
       name: "NNTests", dependencies: ["NN", "Autograd"], exclude: ["Fixtures"],

@@ -134,7 +134,7 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
     } else if let accuracy {
       log.append(["\(step)", "", "", "\(accuracy)", String(format: "%.2f", progress.elapsed)])
     }
-    if let accuracy { progress.log("step \(step), test accuracy \(accuracy)") }
+    if let accuracy, step != o.steps { progress.log("step \(step), test accuracy \(accuracy)") }
     if o.saveEvery > 0 && step % o.saveEvery == 0 { try save(step) }
   }
   try save(o.steps)

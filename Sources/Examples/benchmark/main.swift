@@ -1,0 +1,117 @@
+// swift run -c release benchmark [--threads N] [--steps N] [--json]
+//
+// Times the workloads of the MNIST experiment: the GEMM kernel at 1024³ and at the CNN's shapes,
+// conv2d forward and backward, and one REINFORCE training step (forward, sample, backward, Adam)
+// of the CNN and of the MLP at batch 128; reports medians, images/s and peak RSS.
+// Scripts/pytorch_reference.py runs the same workloads in PyTorch right after this and prints
+// the ratios.
+
+import ExampleSupport
+import Foundation
+import MNISTReinforce
+import NN
+
+let usage = """
+  usage: benchmark [--threads N] [--steps N] [--json] [--skip-gemm]
+    --threads N   compute threads (default: all cores)
+    --steps N     timed training steps per model after warm-up (default 20)
+    --json        print one JSON object instead of a table
+    --skip-gemm   leave out the GEMM shapes
+  """
+
+/// Median of `values`.
+func median(_ values: [Double]) -> Double {
+  let s = values.sorted()
+  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// Milliseconds taken by each of `repeats` calls of `body`, after `warmup` untimed calls.
+func time(repeats: Int, warmup: Int = 2, _ body: () -> Void) -> [Double] {
+  for _ in 0..<warmup { body() }
+  return (0..<repeats).map { _ in
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+  }
+}
+
+/// Peak resident set size of this process in bytes.
+func peakRSS() -> Int {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  return usage.ru_maxrss * 1024
+}
+
+/// One REINFORCE step of the original experiment on a fixed batch.
+func trainingStep(_ policy: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) {
+  let m = Categorical(probs: policy(x))
+  let action = m.sample()
+  let reward = action.eq(y)
+  let loss = (-m.logProb(action) * reward).mean()
+  optimizer.zeroGrad()
+  loss.backward()
+  optimizer.step()
+}
+
+runCommandLine(usage: usage) {
+  let args = try Arguments(
+    Array(CommandLine.arguments.dropFirst()), valued: ["--threads", "--steps"],
+    boolean: ["--json", "--skip-gemm", "--help"])
+  if args.flag("--help") {
+    print(usage)
+    return
+  }
+  if args.values["--threads"] != nil {
+    setNumThreads(try args.int("--threads", default: 1, in: 1...1024))
+  }
+  let steps = try args.int("--steps", default: 20, in: 1...10_000)
+  var results: [String: Any] = ["threads": numThreads()]
+  var lines = ["swift-autograd benchmark, \(numThreads()) thread(s)"]
+
+  if !args.flag("--skip-gemm") {
+    var gemm = [[String: Any]]()
+    for r in runGEMMBenchmarks() {
+      gemm.append(["name": r.name, "m": r.m, "n": r.n, "k": r.k, "gflops": r.gflops])
+      lines.append(String(format: "gemm %-24@ %5d×%5d×%5d  %7.1f GFLOPS", r.name as NSString, r.m, r.n, r.k, r.gflops))
+    }
+    results["gemm"] = gemm
+  }
+
+  let generator = Generator(seed: 1)
+  var convs = [[String: Any]]()
+  for (name, c, o, size) in [("conv1", 1, 32, 28), ("conv2", 32, 64, 26)] {
+    let x = Tensor.randn([128, c, size, size], generator: generator).requiringGrad()
+    let w = (Tensor.randn([o, c, 3, 3], generator: generator) * 0.1).requiringGrad()
+    let b = Tensor.zeros([o]).requiringGrad()
+    let forward = median(time(repeats: 10) { _ = noGrad { conv2d(x, weight: w, bias: b) } })
+    let y = conv2d(x, weight: w, bias: b)
+    let g = Tensor.ones(y.shape)
+    let backward = median(
+      time(repeats: 10) { y.backward(gradient: g, retainGraph: true) })
+    convs.append(["name": name, "forward_ms": forward, "backward_ms": backward])
+    lines.append(String(format: "%@ [128,%d,%d,%d]→%d: forward %.2f ms, backward %.2f ms", name, c, size, size, o, forward, backward))
+  }
+  results["conv2d"] = convs
+
+  var training = [[String: Any]]()
+  for model in ["cnn", "mlp"] {
+    manualSeed(0)
+    let policy: Module = model == "cnn" ? Policy() : MLPPolicy()
+    let optimizer = Adam(policy.parameters())
+    let x = Tensor.randn([128, 1, 28, 28], generator: generator)
+    let y = Tensor(shape: [128], indices: (0..<128).map { $0 % 10 })
+    let ms = median(time(repeats: steps, warmup: 3) { trainingStep(policy, optimizer, x, y) })
+    training.append(["model": model, "median_ms": ms, "images_per_s": 128_000 / ms])
+    lines.append(String(format: "training step %@ (batch 128): median %.2f ms, %.0f images/s", model, ms, 128_000 / ms))
+  }
+  results["training"] = training
+  results["peak_rss_bytes"] = peakRSS()
+  lines.append(String(format: "peak RSS %.0f MB", Double(peakRSS()) / 1e6))
+
+  if args.flag("--json") {
+    let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+  } else {
+    print(lines.joined(separator: "\n"))
+  }
+}
