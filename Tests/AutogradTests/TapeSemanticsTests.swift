@@ -210,3 +210,25 @@ extension Thread {
     return result
   }
 }
+
+@Suite("Anomaly detection")
+struct AnomalyTests {
+  @Test("anomaly mode stops at the op whose backward produced a NaN")
+  func anomalyNamesTheOp() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      withAnomalyDetection {
+        let x = Tensor(shape: [2], scalars: [0.0, 1.0] as [Double]).requiringGrad()
+        x.sqrt().sum().backward()  // d√x/dx at 0 is infinite
+      }
+    }
+    let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    #expect(stderr.contains("anomaly: the backward of sqrt"))
+  }
+
+  @Test("without anomaly mode the same backward completes with an infinite gradient")
+  func noAnomalyMode() {
+    let x = Tensor(shape: [2], scalars: [0.0, 1.0] as [Double]).requiringGrad()
+    x.sqrt().sum().backward()
+    #expect(x.grad!.doubleScalars[0].isInfinite)
+  }
+}

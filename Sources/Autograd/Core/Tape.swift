@@ -150,6 +150,7 @@ enum Tape {
         )
       }
       let inputGrads = pullback(grad)
+      if GradMode.detectsAnomalies { checkAnomalies(node, grad, inputGrads) }
       if !retainGraph {
         node.pullback = nil
         node.isFreed = true
@@ -163,6 +164,17 @@ enum Tape {
         let key = ObjectIdentifier(input)
         pending[key] = pending[key].map { $0 + inputGrad } ?? inputGrad
       }
+    }
+  }
+
+  /// Stops at the first non-finite gradient returned by `node`'s pullback (anomaly mode).
+  static func checkAnomalies(_ node: Node, _ upstream: Tensor, _ grads: [Tensor?]) {
+    for (i, g) in grads.enumerated() {
+      guard let g, !g.doubleScalars.allSatisfy(\.isFinite) else { continue }
+      let upstreamFinite = upstream.doubleScalars.allSatisfy(\.isFinite)
+      fatalError(
+        "anomaly: the backward of \(node.op) (output shape \(node.shape)) returned a NaN or infinite gradient for input \(i) of shape \(g.shape)"
+          + (upstreamFinite ? "" : "; its incoming gradient was already non-finite"))
     }
   }
 

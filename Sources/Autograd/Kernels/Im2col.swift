@@ -71,13 +71,18 @@ extension Kernels {
       for ki in 0..<g.kernelH {
         for kj in 0..<g.kernelW {
           let src = col + row * ld
+          // The output columns whose input column lies inside the image.
+          let x0 = Swift.min(Swift.max(0, (g.padding - kj + g.stride - 1) / g.stride), ow)
+          let x1 = Swift.max(Swift.min(ow, (g.width + g.padding - kj + g.stride - 1) / g.stride), x0)
           for y in 0..<oh {
             let iy = y * g.stride - g.padding + ki
             if iy < 0 || iy >= g.height { continue }
-            let line = plane + iy * g.width
-            for x in 0..<ow {
-              let ix = x * g.stride - g.padding + kj
-              if ix >= 0 && ix < g.width { line[ix] += src[y * ow + x] }
+            let line = plane + iy * g.width - g.padding + kj
+            let values = src + y * ow
+            if g.stride == 1 {
+              for x in x0..<x1 { line[x] += values[x] }
+            } else {
+              for x in x0..<x1 { line[x * g.stride] += values[x] }
             }
           }
           row += 1
