@@ -42,6 +42,7 @@ struct ReinforceIdentityTests {
     }
     let worst = zip(expected, crossEntropyGradient).map { Swift.abs($0 - pi[y] * $1) }.max()!
     #expect(worst < 1e-10, "largest difference \(worst)")
+    print("[identity] single example: largest difference \(worst)")
     #expect(crossEntropyGradient.map(Swift.abs).max()! > 1e-3, "the gradients are not trivial")
   }
 
@@ -70,5 +71,6 @@ struct ReinforceIdentityTests {
     }
     let worst = zip(expected, weighted).map { Swift.abs($0 - $1) }.max()!
     #expect(worst < 1e-10, "largest difference \(worst)")
+    print("[identity] batch of 3: largest difference \(worst)")
   }
 }
