@@ -1,11 +1,33 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
+/// Whether the build machine supports the AVX-512 subset the GEMM kernel uses (Linux only).
+/// Set AUTOGRAD_NO_AVX512=1 to build the AVX2 kernel anyway, e.g. for an older target CPU.
+let buildHostHasAVX512: Bool = {
+  if ProcessInfo.processInfo.environment["AUTOGRAD_NO_AVX512"] != nil { return false }
+  guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+    let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+  else { return false }
+  let flags = Set(flagsLine.split(separator: " ").map(String.init))
+  return ["avx512f", "avx512vl", "avx512bw", "avx512dq"].allSatisfy(flags.contains)
+}()
+
 /// Kernels are plain Swift loops; without a target-CPU setting Swift emits baseline x86-64 code
-/// (no FMA, SSE2 only), which is up to 80× slower. See Documentation/Performance.md.
-let fastMath: [SwiftSetting] = [
-  .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"], .when(platforms: [.linux]))
-]
+/// (no FMA, SSE2 only), which is up to 80× slower. AVX2+FMA always (the project's minimum CPU),
+/// AVX-512 when the build machine has it. See Documentation/Performance.md.
+let fastMath: [SwiftSetting] =
+  buildHostHasAVX512
+  ? [
+    .unsafeFlags(
+      [
+        "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mavx512f", "-Xcc", "-mavx512vl",
+        "-Xcc", "-mavx512bw", "-Xcc", "-mavx512dq",
+      ],
+      .when(platforms: [.linux])),
+    .define("AUTOGRAD_AVX512", .when(platforms: [.linux])),
+  ]
+  : [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"], .when(platforms: [.linux]))]
 
 let package = Package(
   name: "swift-autograd",

@@ -2,6 +2,10 @@ import Dispatch
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The number of threads the CPU kernels may use; see `setNumThreads(_:)`.
 private let kernelThreadCount = Atomic<Int>(defaultThreadCount())
 
@@ -15,10 +19,10 @@ private func defaultThreadCount() -> Int {
   return max(1, ProcessInfo.processInfo.activeProcessorCount)
 }
 
-/// Sets the number of threads that the CPU kernels (GEMM, convolution, element-wise ops) may use.
+/// Sets the number of threads that the CPU kernels (such as matrix products) may use.
 ///
-/// Mirrors `torch.set_num_threads`. Results never depend on this value: every kernel computes
-/// each output element with the same summation order whatever the thread count.
+/// Mirrors `torch.set_num_threads`. Matrix products give bit-identical results for every thread
+/// count: threads split the output, never a sum.
 ///
 /// - Parameter count: The maximum number of threads; must be at least 1.
 public func setNumThreads(_ count: Int) {
@@ -41,6 +45,11 @@ extension Kernels {
   /// index or in which order indices run; it must only write data owned by index `i`. Runs
   /// serially on the calling thread when one thread is allowed or `count == 1`. Returns when all
   /// iterations have finished.
+  ///
+  /// Uses a pool of persistent helper threads that spin briefly between jobs, so that a job of a
+  /// few tens of microseconds (a small GEMM) starts on all threads at once; a call made while the
+  /// pool is busy (a nested call, or another thread's) falls back to
+  /// `DispatchQueue.concurrentPerform`.
   static func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     guard count > 0 else { return }
     let threads = min(numThreads(), count)
@@ -48,6 +57,7 @@ extension Kernels {
       for index in 0..<count { body(index) }
       return
     }
+    if kernelThreadPool.run(count, helpers: threads - 1, body) { return }
     let nextIndex = Atomic<Int>(0)
     withoutActuallyEscaping(body) { body in
       // `concurrentPerform` wants a `@Sendable` closure. `body` runs concurrently by contract
@@ -59,6 +69,161 @@ extension Kernels {
           if index >= count { break }
           work.value(index)
         }
+      }
+    }
+  }
+}
+
+/// Lets the operating system run another thread (used while waiting for a preempted helper).
+private func yieldProcessor() {
+  #if canImport(Glibc)
+    _ = sched_yield()
+  #else
+    Thread.sleep(forTimeInterval: 0)
+  #endif
+}
+
+/// The helper threads behind `Kernels.parallelFor`.
+private let kernelThreadPool = KernelThreadPool()
+
+/// Persistent helper threads that run `parallelFor` jobs together with the calling thread.
+///
+/// Protocol (all through the atomic `state` word: generation, closed flag, helper limit, and the
+/// number of helpers currently joined):
+/// 1. The owner (the caller holding `busy`) stores the job (`body`, `count`), resets
+///    `nextIndex`, then publishes a new generation, open, with active count 0, and wakes
+///    sleeping helpers.
+/// 2. A helper that sees a new generation joins by incrementing the active count with a
+///    compare-exchange, which fails once the job is closed or the limit is reached. Only a joined
+///    helper reads the job; it claims indices from `nextIndex` and leaves (decrements) after
+///    dropping its reference to `body`.
+/// 3. The owner claims indices too; when none are left it closes the job and waits until no
+///    helper is joined, so every iteration has finished, and only then clears `body`.
+/// Between jobs a helper spins for `spinNanoseconds`, then sleeps on its semaphore.
+private final class KernelThreadPool: @unchecked Sendable {
+  // Sendable audit: `body`, `count` and `helpers` are written only by the owner, `body` and
+  // `count` only while no helper is joined (steps 1 and 3), and read by helpers only while joined;
+  // the atomic `state` orders these accesses (release on publish, acquire on join).
+
+  /// One helper thread's wake-up signal.
+  private final class Helper: Sendable {
+    let wake = DispatchSemaphore(value: 0)
+    let sleeping = Atomic<Bool>(false)
+  }
+
+  private static let generationShift = 32
+  private static let closedFlag = 1 << 31
+  private static let limitShift = 16
+  private static let activeMask = (1 << 16) - 1
+  /// How long an idle helper spins before it sleeps.
+  private static let spinNanoseconds: UInt64 = 200_000
+
+  private let state = Atomic<Int>(0)
+  private let nextIndex = Atomic<Int>(0)
+  private let busy = Atomic<Bool>(false)
+  private var body: ((Int) -> Void)?
+  private var count = 0
+  private var helpers: [Helper] = []
+
+  /// Runs the job with up to `helpers` helper threads; returns false (doing nothing) if the pool
+  /// is already running a job.
+  func run(_ count: Int, helpers wanted: Int, _ body: (Int) -> Void) -> Bool {
+    guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+    else { return false }
+    defer { busy.store(false, ordering: .releasing) }
+    let limit = min(wanted, Self.activeMask)
+    while helpers.count < limit { startHelper() }
+    withoutActuallyEscaping(body) { body in
+      self.body = body
+      self.count = count
+      nextIndex.store(0, ordering: .relaxed)
+      let generation = (state.load(ordering: .relaxed) >> Self.generationShift) + 1
+      state.store(
+        generation << Self.generationShift | limit << Self.limitShift,
+        ordering: .sequentiallyConsistent)
+      for helper in helpers[0..<limit]
+      where helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+        helper.wake.signal()
+      }
+      while true {
+        let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+        if index >= count { break }
+        body(index)
+      }
+      _ = state.bitwiseOr(Self.closedFlag, ordering: .acquiringAndReleasing)
+      var spins = 0
+      while state.load(ordering: .acquiring) & Self.activeMask != 0 {
+        spins += 1
+        // A joined helper that was preempted needs a core to finish its last iteration.
+        if spins & 4095 == 0 { yieldProcessor() }
+      }
+      self.body = nil
+    }
+    return true
+  }
+
+  /// Starts one more helper thread, waiting for jobs after the current generation.
+  private func startHelper() {
+    let helper = Helper()
+    helpers.append(helper)
+    let seen = state.load(ordering: .relaxed) >> Self.generationShift
+    let thread = Thread { [self] in helperLoop(helper, seen: seen) }
+    thread.name = "autograd-kernel-\(helpers.count)"
+    thread.start()
+  }
+
+  /// A helper thread's life: wait for a new generation, join it if possible, work, repeat.
+  private func helperLoop(_ helper: Helper, seen initialGeneration: Int) {
+    var seen = initialGeneration
+    while true {
+      var current = waitForGeneration(after: seen, helper)
+      seen = current >> Self.generationShift
+      while current >> Self.generationShift == seen && current & Self.closedFlag == 0
+        && current & Self.activeMask < (current >> Self.limitShift) & Self.activeMask
+      {
+        let joined = state.compareExchange(
+          expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+        if joined.exchanged {
+          work()
+          state.wrappingSubtract(1, ordering: .releasing)
+          break
+        }
+        current = joined.original
+      }
+    }
+  }
+
+  /// Claims and runs iterations of the current job; the reference to `body` ends with the call.
+  @inline(never)
+  private func work() {
+    guard let body else { return }
+    let count = self.count
+    while true {
+      let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+      if index >= count { break }
+      body(index)
+    }
+  }
+
+  /// Spins, then sleeps, until the generation differs from `seen`; returns the new state word.
+  private func waitForGeneration(after seen: Int, _ helper: Helper) -> Int {
+    var spinStart: UInt64 = 0
+    var spins = 0
+    while true {
+      let current = state.load(ordering: .acquiring)
+      if current >> Self.generationShift != seen { return current }
+      spins += 1
+      if spins & 255 != 0 { continue }
+      let now = DispatchTime.now().uptimeNanoseconds
+      if spinStart == 0 {
+        spinStart = now
+      } else if now - spinStart > Self.spinNanoseconds {
+        helper.sleeping.store(true, ordering: .sequentiallyConsistent)
+        if state.load(ordering: .sequentiallyConsistent) >> Self.generationShift == seen {
+          helper.wake.wait()
+        }
+        helper.sleeping.store(false, ordering: .relaxed)
+        spinStart = 0
       }
     }
   }
