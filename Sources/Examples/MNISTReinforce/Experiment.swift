@@ -29,7 +29,7 @@ public func testAccuracy(_ policy: Module, on data: MNIST) -> Double {
   defer { policy.train() }
   var correct = 0
   noGrad {
-    for (x, y) in DataLoader(data, batchSize: 1000) {
+    for (x, y) in DataLoader(data, batchSize: 200) {
       correct += Int(policy(x).argmax(dim: 1).eq(y).sum().item())
     }
   }
