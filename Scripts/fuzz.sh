@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-TARGETS="gzip"
+TARGETS="gzip safetensors"
 
 # Sets SOURCES, ENTRY and SEEDS for target $1.
 configure() {
@@ -28,6 +28,12 @@ configure() {
       SOURCES=(Sources/NN/Data/{DataFormatError,CRC32,HuffmanTable,OutputBuffer,Inflate,GZip,IDX}.swift)
       ENTRY=Fuzz/FuzzGZip.swift
       SEEDS=(Tests/NNTests/Fixtures/gzip)
+      ;;
+    safetensors)
+      # The checkpoint reader: it builds tensors, so it needs the Autograd sources as well.
+      SOURCES=($(find Sources/Autograd -name '*.swift' | sort) Sources/NN/Checkpoint/Safetensors.swift)
+      ENTRY=Fuzz/FuzzSafetensors.swift
+      SEEDS=(Fuzz/seeds-safetensors)
       ;;
     *)
       echo "unknown fuzz target '$1' (targets: $TARGETS)" >&2
@@ -54,7 +60,7 @@ mkdir -p "$BUILD" "$ARTIFACTS" "$CORPUS"
 
 echo "== building $BINARY"
 "$SWIFTC" -sanitize=fuzzer,address -parse-as-library -O -g -use-ld=lld \
-  -module-name "Fuzz_${TARGET//[^A-Za-z0-9]/_}" \
+  -module-name "Fuzz_${TARGET//[^A-Za-z0-9]/_}" -package-name swift_autograd_fuzz \
   "${SOURCES[@]}" "$ENTRY" -o "$BINARY"
 
 SEED_PATHS=()

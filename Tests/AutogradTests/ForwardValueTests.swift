@@ -116,6 +116,28 @@ struct ForwardValueTests {
     #expect(t.description.contains("-3"))
   }
 
+  @Test("softplus: log 2 at 0, x beyond the threshold, e^x far below 0, gradient σ(βx)")
+  func softplusValues() {
+    let x = Tensor(shape: [5], scalars: [-50, -1, 0, 1, 30] as [Double]).requiringGrad()
+    let y = x.softplus()
+    let v = y.doubleScalars
+    #expect(abs(v[0] - Foundation.exp(-50)) < 1e-36)  // log(1 + ε) ≈ ε, not 0
+    #expect(abs(v[1] - Foundation.log(1 + Foundation.exp(-1))) < 1e-15)
+    #expect(abs(v[2] - Foundation.log(2)) < 1e-15)
+    #expect(abs(v[3] - v[1] - 1) < 1e-15)  // softplus(x) − softplus(−x) = x
+    #expect(v[4] == 30)  // β·x = 30 > 20: x itself
+    y.sum().backward()
+    let g = x.grad!.doubleScalars
+    #expect(abs(g[2] - 0.5) < 1e-15)  // σ(0)
+    #expect(abs(g[3] - 1 / (1 + Foundation.exp(-1))) < 1e-15)
+    #expect(g[4] == 1)
+    // β = 2: (1/2)·log(1 + e²) = 1 + (1/2)·log(1 + e⁻²).
+    let b = Tensor(shape: [1], scalars: [1.0] as [Double]).softplus(beta: 2).item()
+    #expect(abs(b - (1 + 0.5 * Foundation.log(1 + Foundation.exp(-2)))) < 1e-15)
+    let f = Tensor(shape: [2], scalars: [0, 30] as [Float]).softplus().scalars  // float32 too
+    #expect(abs(f[0] - 0.6931472) < 1e-7 && f[1] == 30)
+  }
+
   @Test("dropout: identity in eval mode, inverted scaling in training, seeded mask")
   func dropoutValues() {
     let x = Tensor.ones([10_000])

@@ -58,6 +58,11 @@ let opTable: [OpCase] = [
   OpCase(name: "relu", inputs: [sample([3, 4], seed: 26)]) { $0[0].relu() },
   OpCase(name: "clamp", inputs: [sample([3, 4], seed: 27)]) { $0[0].clamp(min: -0.5, max: 0.5) },
   OpCase(name: "abs", inputs: [sample([3, 4], seed: 28)]) { $0[0].abs() },
+  OpCase(name: "softplus", inputs: [sample([2, 3], seed: 80, -3, 3)]) { $0[0].softplus() },
+  // β·x = −6, −1, 0, 1.4, 4, 8: both sides of the threshold 5, none within eps of it.
+  OpCase(name: "softplus beta 2 threshold 5", inputs: [Tensor(shape: [6], scalars: [-3, -0.5, 0, 0.7, 2, 4] as [Double])]) {
+    $0[0].softplus(beta: 2, threshold: 5)
+  },
   OpCase(name: "cast to float32 and back", inputs: [sample([3], seed: 29)], eps: 1e-2) {
     $0[0].to(.float32).to(.float64)
   },

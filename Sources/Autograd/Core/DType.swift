@@ -39,6 +39,7 @@ where RawSignificand: FixedWidthInteger {
   static func pow(_ x: Self, _ y: Self) -> Self
 }
 
+/// `Float` stores the elements of `float32` tensors.
 extension Float: TensorScalar {
   /// ``DType/float32``.
   public static var dtype: DType { .float32 }
@@ -52,6 +53,7 @@ extension Float: TensorScalar {
   @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
 }
 
+/// `Double` stores the elements of `float64` tensors.
 extension Double: TensorScalar {
   /// ``DType/float64``.
   public static var dtype: DType { .float64 }

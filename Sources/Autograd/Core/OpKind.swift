@@ -39,6 +39,8 @@ public enum OpKind: String, Sendable, CaseIterable, CustomStringConvertible {
   case clamp
   /// `|x|`.
   case abs
+  /// `(1/β)·log(1 + e^(β·x))`, or `x` where `β·x` exceeds a threshold.
+  case softplus
   /// A conversion between floating-point types.
   case cast
   /// Sum over all or some axes.
