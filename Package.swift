@@ -35,6 +35,7 @@ let package = Package(
     .library(name: "Autograd", targets: ["Autograd"]),
     .library(name: "NN", targets: ["NN"]),
     .executable(name: "mnist-reinforce", targets: ["mnist-reinforce"]),
+    .executable(name: "cartpole-reinforce", targets: ["cartpole-reinforce"]),
     .executable(name: "benchmark", targets: ["benchmark"]),
   ],
   targets: [
@@ -49,6 +50,12 @@ let package = Package(
     .executableTarget(
       name: "mnist-reinforce", dependencies: ["MNISTReinforce", "ExampleSupport", "NN"],
       path: "Sources/Examples/mnist-reinforce", swiftSettings: fastMath),
+    .target(
+      name: "CartPoleReinforce", dependencies: ["NN", "ExampleSupport"],
+      path: "Sources/Examples/CartPoleReinforce", swiftSettings: fastMath),
+    .executableTarget(
+      name: "cartpole-reinforce", dependencies: ["CartPoleReinforce", "ExampleSupport", "NN"],
+      path: "Sources/Examples/cartpole-reinforce", swiftSettings: fastMath),
     .executableTarget(
       name: "benchmark", dependencies: ["MNISTReinforce", "ExampleSupport", "NN"],
       path: "Sources/Examples/benchmark", swiftSettings: fastMath),
@@ -57,7 +64,8 @@ let package = Package(
       name: "NNTests", dependencies: ["NN", "Autograd"], exclude: ["Fixtures"],
       swiftSettings: fastMath),
     .testTarget(
-      name: "ExamplesTests", dependencies: ["MNISTReinforce", "ExampleSupport", "NN"],
+      name: "ExamplesTests",
+      dependencies: ["MNISTReinforce", "CartPoleReinforce", "ExampleSupport", "NN"],
       swiftSettings: fastMath),
   ],
   swiftLanguageModes: [.v6]

@@ -30,7 +30,7 @@ for argument in "$@"; do
 done
 
 # The documented modules, and those rendered in the archive (the libraries a user depends on).
-modules=(Autograd NN ExampleSupport MNISTReinforce)
+modules=(Autograd NN ExampleSupport MNISTReinforce CartPoleReinforce)
 archive_modules=(Autograd NN)
 build_flags=(-c release -Xswiftc -enable-testing)
 

@@ -6,8 +6,8 @@
 
 Without --symbol-graph-dir it runs `Scripts/build_docs.sh --symbol-graphs-only` (the release
 build of `swift test -c release -Xswiftc -enable-testing`, up to date after a test run, then
-swift-symbolgraph-extract for Autograd, NN, ExampleSupport and MNISTReinforce) and reads the
-graphs it writes.
+swift-symbolgraph-extract for Autograd, NN, ExampleSupport, MNISTReinforce and
+CartPoleReinforce) and reads the graphs it writes.
 
 A symbol counts when its declaration is in this repository's Sources/ (its symbol-graph
 `location`): members the compiler synthesizes or inherits from a protocol extension of another
