@@ -177,3 +177,31 @@ struct NNGradcheckTests {
       }.passed)
   }
 }
+
+@Suite("Adam's vectorised update")
+struct AdamVectorisedTests {
+  @Test("gives the same bits as the scalar formula, on sizes around the vector width")
+  func sameBits() {
+    for n in [1, 7, 8, 9, 19, 64] {
+      let gen = Generator(seed: UInt64(n))
+      let start = Tensor.randn([n], generator: gen).scalars
+      let p = Tensor(shape: [n], scalars: start).requiringGrad()
+      let adam = Adam([p], learningRate: 0.01)
+      var (ref, m, v) = (start, [Float](repeating: 0, count: n), [Float](repeating: 0, count: n))
+      for t in 1...3 {
+        let g = Tensor.randn([n], generator: gen)
+        p.grad = g
+        adam.step()
+        let bc1 = 1 - pow(0.9, Double(t))
+        let bc2Sqrt = Float((1 - pow(0.999, Double(t))).squareRoot())
+        let stepSize = Float(0.01 / bc1)
+        for (j, gj) in g.scalars.enumerated() {
+          m[j] = m[j] + (1 - Float(0.9)) * (gj - m[j])
+          v[j] = v[j] * Float(0.999) + (1 - Float(0.999)) * gj * gj
+          ref[j] += -stepSize * (m[j] / (v[j].squareRoot() / bc2Sqrt + Float(1e-8)))
+        }
+      }
+      #expect(p.scalars == ref, "size \(n)")
+    }
+  }
+}

@@ -12,11 +12,13 @@ import MNISTReinforce
 import NN
 
 let usage = """
-  usage: benchmark [--threads N] [--steps N] [--json] [--skip-gemm]
+  usage: benchmark [--threads N] [--steps N] [--json] [--skip-gemm] [--skip-conv] [--models cnn,mlp]
     --threads N   compute threads (default: all cores)
     --steps N     timed training steps per model after warm-up (default 20)
     --json        print one JSON object instead of a table
     --skip-gemm   leave out the GEMM shapes
+    --skip-conv   leave out the conv2d timings
+    --models L    the training steps to time, comma-separated (default cnn,mlp)
   """
 
 /// Median of `values`.
@@ -55,8 +57,8 @@ func trainingStep(_ policy: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Te
 
 runCommandLine(usage: usage) {
   let args = try Arguments(
-    Array(CommandLine.arguments.dropFirst()), valued: ["--threads", "--steps"],
-    boolean: ["--json", "--skip-gemm", "--help"])
+    Array(CommandLine.arguments.dropFirst()), valued: ["--threads", "--steps", "--models"],
+    boolean: ["--json", "--skip-gemm", "--skip-conv", "--help"])
   if args.flag("--help") {
     print(usage)
     return
@@ -79,7 +81,8 @@ runCommandLine(usage: usage) {
 
   let generator = Generator(seed: 1)
   var convs = [[String: Any]]()
-  for (name, c, o, size) in [("conv1", 1, 32, 28), ("conv2", 32, 64, 26)] {
+  for (name, c, o, size) in [("conv1", 1, 32, 28), ("conv2", 32, 64, 26)]
+  where !args.flag("--skip-conv") {
     let x = Tensor.randn([128, c, size, size], generator: generator).requiringGrad()
     let w = (Tensor.randn([o, c, 3, 3], generator: generator) * 0.1).requiringGrad()
     let b = Tensor.zeros([o]).requiringGrad()
@@ -94,7 +97,9 @@ runCommandLine(usage: usage) {
   results["conv2d"] = convs
 
   var training = [[String: Any]]()
-  for model in ["cnn", "mlp"] {
+  let models = (args.string("--models") ?? "cnn,mlp").split(separator: ",").map(String.init)
+  for model in models {
+    guard ["cnn", "mlp"].contains(model) else { throw UsageError("--models takes cnn and/or mlp, got '\(model)'") }
     manualSeed(0)
     let policy: Module = model == "cnn" ? Policy() : MLPPolicy()
     let optimizer = Adam(policy.parameters())
