@@ -27,3 +27,4 @@ $bin plot "$out"/fixed-seed0.csv "$out"/fixed-seed1.csv "$out"/fixed-seed2.csv \
 $bin plot "$out"/shuffled-reinforce.csv "$out"/shuffled-reinforce-baseline.csv \
   "$out"/shuffled-cross-entropy.csv --title "Shuffled MNIST, CNN, 2,000 steps" -o "$out/shuffled.svg"
 tail -n 1 "$out"/*.txt
+python3 Scripts/study_table.py

@@ -100,6 +100,6 @@ struct ResumeTests {
     #expect(header == ["step", "score", "loss", "test_accuracy", "elapsed_seconds"])
     #expect(rows.count == 2 && rows[1][0] == "40" && !rows[1][3].isEmpty)
     let svg = try String(contentsOfFile: o.plotPath!, encoding: .utf8)
-    #expect(svg.contains("<svg") && svg.contains("train score"))
+    #expect(svg.contains("<svg") && svg.contains("run: train score"))
   }
 }

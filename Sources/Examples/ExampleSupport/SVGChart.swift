@@ -8,10 +8,16 @@ public struct SVGChart {
     public var name: String
     /// The (x, y) points, in order of x.
     public var points: [(Double, Double)]
+    /// The palette index of the line's colour (`nil`: the series' position).
+    public var color: Int?
+    /// Whether the line is dashed.
+    public var dashed: Bool
     /// Creates a series.
-    public init(name: String, points: [(Double, Double)]) {
+    public init(name: String, points: [(Double, Double)], color: Int? = nil, dashed: Bool = false) {
       self.name = name
       self.points = points
+      self.color = color
+      self.dashed = dashed
     }
   }
 
@@ -67,8 +73,9 @@ public struct SVGChart {
 
   /// The chart as an SVG document.
   public var svg: String {
-    let (width, height) = (760.0, 440.0)
-    let (left, right, top, bottom) = (70.0, 190.0, 50.0, 60.0)
+    let legendWidth = Double(series.map(\.name.count).max() ?? 0) * 7 + 70
+    let (width, height) = (570.0 + legendWidth, 440.0)
+    let (left, right, top, bottom) = (70.0, legendWidth, 50.0, 60.0)
     let plotW = width - left - right
     let plotH = height - top - bottom
     let all = series.flatMap(\.points)
@@ -105,17 +112,18 @@ public struct SVGChart {
     s += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
     s += "<text transform=\"translate(18 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
     for (i, line) in series.enumerated() {
-      let color = Self.palette[i % Self.palette.count]
+      let color = Self.palette[(line.color ?? i) % Self.palette.count]
+      let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
       let points = line.points.filter { $0.1.isFinite }
         .map { String(format: "%.1f,%.1f", px($0.0), py(Swift.min(Swift.max($0.1, yLo), yHi))) }
       if points.count == 1 {
         let p = points[0].split(separator: ",")
         s += "<circle cx=\"\(p[0])\" cy=\"\(p[1])\" r=\"3\" fill=\"\(color)\"/>\n"
       } else if !points.isEmpty {
-        s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
+        s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash) points=\"\(points.joined(separator: " "))\"/>\n"
       }
       let ly = top + 10 + Double(i) * 20
-      s += "<line x1=\"\(left + plotW + 15)\" y1=\"\(ly)\" x2=\"\(left + plotW + 40)\" y2=\"\(ly)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+      s += "<line x1=\"\(left + plotW + 15)\" y1=\"\(ly)\" x2=\"\(left + plotW + 40)\" y2=\"\(ly)\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
       s += "<text x=\"\(left + plotW + 46)\" y=\"\(ly + 4)\">\(Self.escape(line.name))</text>\n"
     }
     return s + "</svg>\n"

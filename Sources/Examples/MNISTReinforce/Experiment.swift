@@ -139,7 +139,7 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
   }
   try save(o.steps)
   if let path = o.plotPath {
-    try learningCurve(title: "MNIST REINFORCE (\(o.model), \(o.objective))", logs: [("train score", log)])
+    try learningCurve(title: "MNIST REINFORCE (\(o.model), \(o.objective))", logs: [("run", log)])
       .write(to: URL(fileURLWithPath: path))
   }
   result.seconds = progress.elapsed
@@ -173,7 +173,7 @@ extension Options {
 /// A learning-curve chart of the score (and test accuracy, where logged) of one or more CSV logs.
 public func learningCurve(title: String, logs: [(name: String, log: CSVLog)]) -> SVGChart {
   var series = [SVGChart.Series]()
-  for (name, log) in logs {
+  for (index, (name, log)) in logs.enumerated() {
     let rows = log.rows
     let score = rows.compactMap { r -> (Double, Double)? in
       guard let s = Double(r[0]), let v = Double(r[1]) else { return nil }
@@ -183,8 +183,10 @@ public func learningCurve(title: String, logs: [(name: String, log: CSVLog)]) ->
       guard let s = Double(r[0]), let v = Double(r[3]) else { return nil }
       return (s, v)
     }
-    if !score.isEmpty { series.append(.init(name: name, points: score)) }
-    if !accuracy.isEmpty { series.append(.init(name: "\(name): test acc.", points: accuracy)) }
+    if !score.isEmpty { series.append(.init(name: "\(name): train score", points: score, color: index)) }
+    if !accuracy.isEmpty {
+      series.append(.init(name: "\(name): test accuracy", points: accuracy, color: index, dashed: true))
+    }
   }
   return SVGChart(title: title, xLabel: "step", yLabel: "avg score / accuracy", series: series, yRange: 0...1)
 }
