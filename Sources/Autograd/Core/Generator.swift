@@ -61,6 +61,16 @@ public final class Generator: RandomNumberGenerator, Sendable {
     }
   }
 
+  /// Writes `transform(u)` for successive uniform doubles u in [0, 1) into `buffer`, under one
+  /// lock and without an intermediate array.
+  func fillUniform<T>(_ buffer: UnsafeMutableBufferPointer<T>, _ transform: (Double) -> T) {
+    state.withLock { s in
+      for i in buffer.indices {
+        buffer[i] = transform(Double(Generator.step(&s) >> 11) * 0x1p-53)
+      }
+    }
+  }
+
   /// A uniform `Double` in [0, 1) with 53 random bits.
   public func nextUniform() -> Double {
     Double(next() >> 11) * 0x1p-53

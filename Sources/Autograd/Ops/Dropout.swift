@@ -11,8 +11,13 @@ public func dropout(
   guard training && p > 0 else { return input }
   let keep = 1 - p
   let scale = p == 1 ? 0 : 1 / keep
-  let draws = generator.uniforms(input.count)
-  let mask = Tensor(shape: input.shape, scalars: draws.map { $0 < keep ? scale : 0 }).to(input.dtype)
+  let mask = Tensor(uninitializedShape: input.shape, dtype: input.dtype)
+  if input.dtype == .float32 {
+    let kept = Float(scale)
+    generator.fillUniform(mask.storage.buffer(Float.self)) { $0 < keep ? kept : 0 }
+  } else {
+    generator.fillUniform(mask.storage.buffer(Double.self)) { $0 < keep ? scale : 0 }
+  }
   let y = input.zipMap(mask, MulF())
   return Tensor.record(.dropout, [input], y) { g in [g.zipMap(mask, MulF())] }
 }

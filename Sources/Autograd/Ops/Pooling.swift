@@ -17,8 +17,8 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> T
   let oh = (h - kernelSize) / s + 1
   let ow = (w - kernelSize) / s + 1
   let out = Tensor(uninitializedShape: [n, c, oh, ow], dtype: input.dtype)
-  let argmax = UnsafeMutableBufferPointer<Int32>.allocate(capacity: Swift.max(out.count, 1))
-  let arg = ArgmaxBuffer(argmax)
+  let arg = ArgmaxBuffer(count: out.count)
+  let argmax = arg.buffer
   func forward<T: TensorScalar>(_: T.Type) {
     let x = input.storage.pointer(T.self)
     let y = out.storage.pointer(T.self)
@@ -69,6 +69,6 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> T
 /// Owns the argmax indices saved by max pooling until its node is freed.
 final class ArgmaxBuffer: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<Int32>
-  init(_ buffer: UnsafeMutableBufferPointer<Int32>) { self.buffer = buffer }
+  init(count: Int) { buffer = .allocate(capacity: Swift.max(count, 1)) }
   deinit { buffer.deallocate() }
 }
