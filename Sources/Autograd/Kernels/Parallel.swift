@@ -116,7 +116,12 @@ private final class KernelThreadPool: @unchecked Sendable {
   private static let limitShift = 16
   private static let activeMask = (1 << 16) - 1
   /// How long an idle helper spins before it sleeps.
-  private static let spinNanoseconds: UInt64 = 200_000
+  private static let spinNanoseconds: UInt64 = {
+    if let text = ProcessInfo.processInfo.environment["AUTOGRAD_SPIN_NS"], let value = UInt64(text) {
+      return value
+    }
+    return 200_000
+  }()
 
   private let state = Atomic<Int>(0)
   private let nextIndex = Atomic<Int>(0)
