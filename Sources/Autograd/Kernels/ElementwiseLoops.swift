@@ -21,7 +21,26 @@ extension Kernels {
   static func map<T: TensorScalar, F: UnaryScalarFunction>(
     _ f: F, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int
   ) {
-    for i in 0..<count { out[i] = f(x[i]) }
+    inChunks(count) { range in
+      for i in range { out[i] = f(x[i]) }
+    }
+  }
+
+  /// Elements per parallel chunk of an elementwise loop; below two chunks the loop runs on the
+  /// calling thread. Elementwise results do not depend on the split.
+  static let elementwiseChunk = 1 << 15
+
+  /// Runs `body` over `0..<count` in fixed chunks on the kernel threads.
+  @inline(__always)
+  static func inChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+    if count < 2 * elementwiseChunk {
+      body(0..<count)
+      return
+    }
+    let chunks = (count + elementwiseChunk - 1) / elementwiseChunk
+    parallelFor(chunks) { c in
+      body((c * elementwiseChunk)..<Swift.min(count, (c + 1) * elementwiseChunk))
+    }
   }
 
   /// `out[i] = f(a[i], b[i])` for `count` elements.
@@ -30,7 +49,9 @@ extension Kernels {
     _ f: F, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
     count: Int
   ) {
-    for i in 0..<count { out[i] = f(a[i], b[i]) }
+    inChunks(count) { range in
+      for i in range { out[i] = f(a[i], b[i]) }
+    }
   }
 
   /// `out = f(a, b)` over `shape`, reading `a` and `b` through element strides (0 on broadcast

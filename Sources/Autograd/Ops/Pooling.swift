@@ -22,7 +22,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> T
   func forward<T: TensorScalar>(_: T.Type) {
     let x = input.storage.pointer(T.self)
     let y = out.storage.pointer(T.self)
-    for p in 0..<(n * c) {
+    Kernels.parallelFor(n * c) { p in
       let plane = x + p * h * w
       for i in 0..<oh {
         for j in 0..<ow {
@@ -54,7 +54,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> T
     func backward<T: TensorScalar>(_: T.Type) {
       let gp = g.storage.pointer(T.self)
       let dp = dx.storage.pointer(T.self)
-      for p in 0..<(n * c) {
+      Kernels.parallelFor(n * c) { p in
         for q in 0..<(oh * ow) {
           let o = p * oh * ow + q
           dp[p * h * w + Int(arg.buffer[o])] += gp[o]
