@@ -90,6 +90,17 @@ struct ForwardValueTests {
     #expect(x.grad!.doubleScalars == [0, 0.5, 0.5, 0])
   }
 
+  @Test("max over several axes, with ties splitting the gradient per group")
+  func maxOverAxes() {
+    // x[i][j][k]; max over i and k for each j: j = 0 → {1, 7, 3, 0}, j = 1 → {7, 2, 3, 7}.
+    let x = Tensor(shape: [2, 2, 2], scalars: [1, 7, 7, 2, 3, 0, 3, 7] as [Double]).requiringGrad()
+    let m = x.max(dims: [0, 2])
+    #expect(m.doubleScalars == [7, 7])
+    #expect(x.max(dims: [1, 2], keepDim: true).shape == [2, 1, 1])
+    m.sum().backward()
+    #expect(x.grad!.doubleScalars == [0, 1, 0.5, 0, 0, 0, 0, 0.5])
+  }
+
   @Test("creation: zeros, ones, full, arange, seeded random")
   func creation() {
     #expect(Tensor.zeros([2, 2]).scalars == [0, 0, 0, 0])

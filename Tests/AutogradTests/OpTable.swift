@@ -73,6 +73,8 @@ let opTable: [OpCase] = [
   OpCase(name: "mean all", inputs: [sample([3, 4], seed: 33)]) { $0[0].mean() },
   OpCase(name: "mean dim 1 keepDim", inputs: [sample([2, 3, 2], seed: 34)]) { $0[0].mean(dim: 1, keepDim: true) },
   OpCase(name: "max all", inputs: [distinct([3, 4], seed: 35)]) { $0[0].max() },
+  OpCase(name: "max over dims [0,2]", inputs: [distinct([2, 3, 4], seed: 81)]) { $0[0].max(dims: [0, 2]) },
+  OpCase(name: "max over dims [1] keepDim", inputs: [distinct([2, 3, 2], seed: 82)]) { $0[0].max(dims: [1], keepDim: true) },
   OpCase(name: "max dim 1", inputs: [distinct([2, 4, 3], seed: 36)]) { $0[0].max(dim: 1).values },
   OpCase(name: "logsumexp dim 1", inputs: [sample([3, 5], seed: 37, -3, 3)]) { $0[0].logsumexp(dim: 1) },
   OpCase(name: "logsumexp of ±1000", inputs: [Tensor(shape: [2, 3], scalars: [1000, 999, -1000, -1000, -999.5, -1001] as [Double])]) {

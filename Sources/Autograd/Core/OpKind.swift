@@ -47,7 +47,7 @@ public enum OpKind: String, Sendable, CaseIterable, CustomStringConvertible {
   case sum
   /// Mean over all or some axes.
   case mean
-  /// Maximum over all elements (gradient split evenly among ties).
+  /// Maximum over all or some axes (gradient split evenly among ties, like `amax`).
   case max
   /// Maximum along one axis (gradient to the first maximum).
   case maxAlongAxis

@@ -100,19 +100,41 @@ extension Tensor {
   public func mean(dim: Int, keepDim: Bool = false) -> Tensor { mean(dims: [dim], keepDim: keepDim) }
 
   /// The largest element, as a 0-dimensional tensor. Its gradient is split evenly among ties,
-  /// as PyTorch's full `Swift.max()`; NaN propagates.
-  public func max() -> Tensor {
+  /// as PyTorch's full `max()`; NaN propagates.
+  public func max() -> Tensor { max(dims: nil) }
+
+  /// The largest elements over all axes or over `dims`, like `torch.amax`. The gradient of each
+  /// maximum is split evenly among the elements that tie for it; NaN propagates.
+  public func max(dims: [Int]?, keepDim: Bool = false) -> Tensor {
     requireFloat(.max)
     check(count > 0, "max: the tensor of shape \(shape) is empty")
-    let flat = viewed(as: [count])
-    let (values, _) = flat.rawMax(along: 0)
-    let y = values.viewed(as: [])
-    let x = detached()
+    let axes = reductionAxes(dims, .max)
+    let kept = axes.filter { shape[$0] != 0 }
+    let others = (0..<rank).filter { !axes.contains($0) }
+    let perm = others + kept
+    let groups = others.reduce(1) { $0 * shape[$1] }
+    let size = kept.reduce(1) { $0 * shape[$1] }
+    // [groups, size]: each row holds one group's elements.
+    let rows = (perm == Array(0..<rank) ? self : rawPermute(perm)).viewed(as: [groups, size])
+    let (values, _) = rows.rawMax(along: 1)
+    let y = values.viewed(as: reducedShape(axes, keepDim: keepDim))
+    let inShape = shape
+    var inverse = [Int](repeating: 0, count: rank)
+    for (i, p) in perm.enumerated() { inverse[p] = i }
+    let permutedShape = perm.map { shape[$0] }
     return Tensor.record(.max, [self], y) { g in
-      let best = y.item()
-      let mask = Tensor(shape: [x.count], scalars: x.doubleScalars.map { $0 == best || (best.isNaN && $0.isNaN) ? 1.0 : 0.0 }).to(x.dtype)
-      let ties = mask.doubleScalars.reduce(0, +)
-      return [(mask * (g.item() / Swift.max(ties, 1))).reshape(x.shape)]
+      let r = rows.doubleScalars
+      let best = values.doubleScalars
+      let upstream = g.doubleScalars
+      var dx = [Double](repeating: 0, count: r.count)
+      for o in 0..<groups {
+        let m = best[o]
+        let row = (o * size)..<((o + 1) * size)
+        let ties = row.filter { r[$0] == m || (m.isNaN && r[$0].isNaN) }
+        for i in ties { dx[i] = upstream[o] / Double(ties.count) }
+      }
+      let grad = Tensor(shape: permutedShape, scalars: dx).to(rows.dtype)
+      return [perm == Array(0..<inShape.count) ? grad.viewed(as: inShape) : grad.rawPermute(inverse)]
     }
   }
 
