@@ -12,6 +12,11 @@ OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine may set to work aroun
 bugs, are removed for this process so that OpenBLAS picks its best kernel for the CPU; pass
 --coretype Haswell to compare against OpenBLAS's AVX2 kernel instead.
 Without --bench only numpy is measured, on the built-in copy of the shapes.
+
+In this repository the Swift side is the `benchmark` executable, whose GEMM shapes are in
+Sources/Examples/benchmark/GEMMBenchmark.swift; Scripts/pytorch_reference.py compares it with
+numpy and PyTorch in one run. This script's --bench mode expects a gemm-bench style binary that
+prints tab-separated rows (name, m, n, k, GFLOPS); without --bench it times numpy alone.
 """
 
 import argparse
