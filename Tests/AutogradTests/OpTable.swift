@@ -132,6 +132,10 @@ let opTable: [OpCase] = [
   OpCase(name: "conv2d stride 2 padding 1", inputs: [sample([1, 2, 5, 4], seed: 68), sample([2, 2, 3, 2], seed: 69)]) {
     conv2d($0[0], weight: $0[1], stride: 2, padding: 1)
   },
+  // 17 images: three weight-gradient groups of `convolutionGroup` (8), the last one partial.
+  OpCase(name: "conv2d batch 17 padding 1", inputs: [sample([17, 2, 3, 3], seed: 100), sample([2, 2, 2, 2], seed: 101), sample([2], seed: 102)]) {
+    conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1)
+  },
   OpCase(name: "maxPool2d 2x2", inputs: [distinct([2, 2, 4, 4], seed: 70)]) { maxPool2d($0[0], kernelSize: 2) },
   OpCase(name: "maxPool2d 3x3 stride 1 (overlapping)", inputs: [distinct([1, 1, 5, 5], seed: 71)]) {
     maxPool2d($0[0], kernelSize: 3, stride: 1)

@@ -43,17 +43,17 @@ extension Kernels {
   ///
   /// Iterations are handed out dynamically, so `body` must not depend on which thread runs an
   /// index or in which order indices run; it must only write data owned by index `i`. Runs
-  /// serially on the calling thread when one thread is allowed or `count == 1`. Returns when all
+  /// serially on the calling thread when one thread is allowed, when `count == 1`, or when called
+  /// from inside another `parallelFor` body (see `isInParallelRegion`). Returns when all
   /// iterations have finished.
   ///
   /// Uses a pool of persistent helper threads that spin briefly between jobs, so that a job of a
-  /// few tens of microseconds (a small GEMM) starts on all threads at once; a call made while the
-  /// pool is busy (a nested call, or another thread's) falls back to
-  /// `DispatchQueue.concurrentPerform`.
+  /// few tens of microseconds (a small GEMM) starts on all threads at once; a call made while
+  /// another thread's job occupies the pool falls back to `DispatchQueue.concurrentPerform`.
   static func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     guard count > 0 else { return }
     let threads = min(numThreads(), count)
-    if threads <= 1 {
+    if threads <= 1 || isInParallelRegion {
       for index in 0..<count { body(index) }
       return
     }
@@ -64,6 +64,8 @@ extension Kernels {
       // (see above), and it cannot outlive this call because `concurrentPerform` is synchronous.
       let work = UncheckedSendable(body)
       DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        markParallelRegion(true)
+        defer { markParallelRegion(false) }
         while true {
           let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
           if index >= count { break }
@@ -72,6 +74,26 @@ extension Kernels {
       }
     }
   }
+
+  /// Whether the calling thread is running the body of a `parallelFor`.
+  ///
+  /// A `parallelFor` called from inside another one (say, a GEMM inside a convolution's
+  /// per-image task) runs serially on the calling thread, like PyTorch's `at::parallel_for`: the
+  /// outer loop already occupies every kernel thread.
+  static var isInParallelRegion: Bool { pthread_getspecific(parallelRegionKey) != nil }
+}
+
+/// The thread-specific key whose non-nil value marks a thread inside a `parallelFor` body.
+private let parallelRegionKey: pthread_key_t = {
+  var key = pthread_key_t()
+  let status = pthread_key_create(&key, nil)
+  precondition(status == 0, "parallelFor: pthread_key_create failed with \(status)")
+  return key
+}()
+
+/// Marks (or unmarks) the calling thread as running a `parallelFor` body.
+private func markParallelRegion(_ inside: Bool) {
+  _ = pthread_setspecific(parallelRegionKey, inside ? UnsafeRawPointer(bitPattern: 1) : nil)
 }
 
 /// Lets the operating system run another thread (used while waiting for a preempted helper).
@@ -117,7 +139,8 @@ private final class KernelThreadPool: @unchecked Sendable {
   private static let activeMask = (1 << 16) - 1
   /// How long an idle helper spins before it sleeps.
   private static let spinNanoseconds: UInt64 = {
-    if let text = ProcessInfo.processInfo.environment["AUTOGRAD_SPIN_NS"], let value = UInt64(text) {
+    if let text = ProcessInfo.processInfo.environment["AUTOGRAD_SPIN_NS"], let value = UInt64(text)
+    {
       return value
     }
     return 200_000
@@ -150,11 +173,13 @@ private final class KernelThreadPool: @unchecked Sendable {
       where helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
         helper.wake.signal()
       }
+      markParallelRegion(true)
       while true {
         let index = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
         if index >= count { break }
         body(index)
       }
+      markParallelRegion(false)
       _ = state.bitwiseOr(Self.closedFlag, ordering: .acquiringAndReleasing)
       var spins = 0
       while state.load(ordering: .acquiring) & Self.activeMask != 0 {
@@ -179,6 +204,8 @@ private final class KernelThreadPool: @unchecked Sendable {
 
   /// A helper thread's life: wait for a new generation, join it if possible, work, repeat.
   private func helperLoop(_ helper: Helper, seen initialGeneration: Int) {
+    // A helper runs nothing but `parallelFor` bodies.
+    markParallelRegion(true)
     var seen = initialGeneration
     while true {
       var current = waitForGeneration(after: seen, helper)

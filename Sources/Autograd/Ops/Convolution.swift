@@ -1,9 +1,11 @@
-// 2-D convolution as im2col + GEMM over chunks of a fixed number of images: never a full-batch
-// column matrix, large enough GEMMs to use every core, and a summation order (for the weight
-// gradient) fixed by the chunk size alone, so results do not depend on the thread count.
+// 2-D convolution as im2col + GEMM, one image at a time: each kernel thread takes whole images
+// (unfold, product, fold back) with a column matrix of one image that stays in its core's cache,
+// and no barrier between the steps. The weight gradient is summed per fixed group of images, then
+// over the groups in order, so results do not depend on the thread count.
 
-/// Images per im2col chunk. Part of the numerics: the weight gradient sums chunk by chunk.
-let convolutionChunk = 8
+/// Images per partial sum of the weight gradient. Part of the numerics: the weight gradient is
+/// Σ over groups (in order) of Σ over the group's images (in order).
+let convolutionGroup = 8
 
 /// The 2-D convolution (cross-correlation) of `input` [N, C, H, W] with `weight` [O, C, kh, kw],
 /// plus `bias` [O], like `torch.nn.functional.conv2d`. The result is [N, O, outH, outW] with
@@ -30,8 +32,10 @@ public func conv2d(
   let (oh, ow) = (geometry.outH, geometry.outW)
   check(
     oh > 0 && ow > 0,
-    "conv2d: kernel \(kh)×\(kw) is larger than the padded input \(h + 2 * padding)×\(w + 2 * padding)")
-  let layout = ConvLayout(n: n, c: c, h: h, w: w, o: o, ck: c * kh * kw, plane: oh * ow, geometry: geometry)
+    "conv2d: kernel \(kh)×\(kw) is larger than the padded input \(h + 2 * padding)×\(w + 2 * padding)"
+  )
+  let layout = ConvLayout(
+    n: n, c: c, h: h, w: w, o: o, ck: c * kh * kw, plane: oh * ow, geometry: geometry)
   let out = Tensor(uninitializedShape: [n, o, oh, ow], dtype: input.dtype)
   if input.dtype == .float32 {
     layout.forward(Float.self, input, weight, bias, out)
@@ -46,8 +50,9 @@ public func conv2d(
   var inputs = [input, weight]
   if let bias { inputs.append(bias) }
   return Tensor.record(.conv2d, inputs, out) { g in
-    let dx = needX ? Tensor.zeros(xd.shape, dtype: xd.dtype) : nil
-    let dw = needW ? Tensor.zeros(wd.shape, dtype: wd.dtype) : nil
+    // Written image by image by the kernel (zeroed, then folded into).
+    let dx = needX ? Tensor(uninitializedShape: xd.shape, dtype: xd.dtype) : nil
+    let dw = needW ? Tensor(uninitializedShape: wd.shape, dtype: wd.dtype) : nil
     if g.dtype == .float32 {
       layout.backward(Float.self, xd, wd, g, dx, dw)
     } else {
@@ -61,92 +66,99 @@ public func conv2d(
   }
 }
 
-/// The sizes of one convolution and its chunked forward and backward kernels.
+/// The sizes of one convolution and its per-image forward and backward kernels.
 struct ConvLayout {
   let n, c, h, w, o, ck, plane: Int
   let geometry: Kernels.ConvGeometry
 
-  /// Unfolds images `start..<start+b` side by side into `col` [ck, b·plane], in parallel.
-  func unfold<T: TensorScalar>(
-    _ x: UnsafeMutablePointer<T>, start: Int, count b: Int, into col: UnsafeMutablePointer<T>
-  ) {
-    let (chw, plane, geometry) = (c * h * w, plane, geometry)
-    Kernels.parallelFor(b) { j in
-      Kernels.im2col(x + (start + j) * chw, col + j * plane, geometry, rowStride: b * plane)
+  /// Runs `body(i)` for `i` in `0..<count`: in parallel when there are at least as many
+  /// iterations as kernel threads, otherwise serially so that each iteration's GEMMs use the
+  /// threads. Results are the same either way.
+  private func forEach(_ count: Int, _ body: (Int) -> Void) {
+    if count >= numThreads() {
+      Kernels.parallelFor(count, body)
+    } else {
+      for index in 0..<count { body(index) }
     }
   }
 
   func forward<T: TensorScalar>(
     _: T.Type, _ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ out: Tensor
   ) {
-    let chunk = Swift.min(convolutionChunk, n)
-    let x = input.storage.pointer(T.self)
-    let wp = weight.storage.pointer(T.self)
-    let y = out.storage.pointer(T.self)
-    let bp = bias?.storage.pointer(T.self)
-    let col = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(ck * chunk * plane, 1))
-    let product = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(o * chunk * plane, 1))
-    defer {
-      col.deallocate()
-      product.deallocate()
-    }
-    let (o, plane) = (o, plane)
-    for start in stride(from: 0, to: n, by: chunk) {
-      let b = Swift.min(chunk, n - start)
-      unfold(x, start: start, count: b, into: col)
-      // product [o, b·plane] = W [o, ck] · col [ck, b·plane]
-      Kernels.gemm(
-        T.self, transA: false, transB: false, m: o, n: b * plane, k: ck, a: wp, lda: ck, b: col,
-        ldb: b * plane, beta: 0, c: product, ldc: b * plane)
-      Kernels.parallelFor(b) { j in
-        for ch in 0..<o {
-          let src = product + ch * b * plane + j * plane
-          let dst = y + ((start + j) * o + ch) * plane
-          let shift = bp?[ch] ?? 0
-          for q in 0..<plane { dst[q] = src[q] + shift }
+    let x = UncheckedSendable(input.storage.pointer(T.self))
+    let wp = UncheckedSendable(weight.storage.pointer(T.self))
+    let y = UncheckedSendable(out.storage.pointer(T.self))
+    let bp = UncheckedSendable(bias?.storage.pointer(T.self))
+    let (o, ck, plane, chw, geometry) = (o, ck, plane, c * h * w, geometry)
+    forEach(n) { j in
+      Kernels.withScratch(T.self, count: ck * plane) { col in
+        Kernels.im2col(x.value + j * chw, col, geometry)
+        // y_j [o, plane] = W [o, ck] · col [ck, plane]
+        let yj = y.value + j * o * plane
+        Kernels.gemm(
+          T.self, transA: false, transB: false, m: o, n: plane, k: ck, a: wp.value, lda: ck,
+          b: col, ldb: plane, beta: 0, c: yj, ldc: plane)
+        if let bias = bp.value {
+          for ch in 0..<o {
+            let row = yj + ch * plane
+            let shift = bias[ch]
+            for q in 0..<plane { row[q] += shift }
+          }
         }
       }
     }
   }
 
+  /// Writes the gradients of the input (`dx`, every element) and of the weight (`dw`, every
+  /// element) for the output gradient `grad`.
   func backward<T: TensorScalar>(
     _: T.Type, _ input: Tensor, _ weight: Tensor, _ grad: Tensor, _ dx: Tensor?, _ dw: Tensor?
   ) {
-    let chunk = Swift.min(convolutionChunk, n)
-    let x = input.storage.pointer(T.self)
-    let wp = weight.storage.pointer(T.self)
-    let gp = grad.storage.pointer(T.self)
-    let col = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(ck * chunk * plane, 1))
-    let gathered = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(o * chunk * plane, 1))
-    defer {
-      col.deallocate()
-      gathered.deallocate()
-    }
-    let (o, plane, chw, geometry) = (o, plane, c * h * w, geometry)
-    for start in stride(from: 0, to: n, by: chunk) {
-      let b = Swift.min(chunk, n - start)
-      // gathered [o, b·plane] from grad [b, o, plane]
-      Kernels.parallelFor(b) { j in
-        for ch in 0..<o {
-          (gathered + ch * b * plane + j * plane).update(
-            from: gp + ((start + j) * o + ch) * plane, count: plane)
+    let x = UncheckedSendable(input.storage.pointer(T.self))
+    let wp = UncheckedSendable(weight.storage.pointer(T.self))
+    let gp = UncheckedSendable(grad.storage.pointer(T.self))
+    let dp = UncheckedSendable(dx?.storage.pointer(T.self))
+    let (n, o, ck, plane, chw, geometry) = (n, o, ck, plane, c * h * w, geometry)
+    let groups = (n + convolutionGroup - 1) / convolutionGroup
+    let weightCount = o * ck
+    let needW = dw != nil
+    Kernels.withScratch(T.self, count: needW ? groups * weightCount : 0) { partialsPointer in
+      let partials = UncheckedSendable(partialsPointer)
+      forEach(groups) { group in
+        Kernels.withScratch(T.self, count: ck * plane) { col in
+          let first = group * convolutionGroup
+          for j in first..<Swift.min(n, first + convolutionGroup) {
+            let gj = gp.value + j * o * plane
+            if needW {
+              // partial [o, ck] (+)= grad_j [o, plane] · col_jᵀ
+              Kernels.im2col(x.value + j * chw, col, geometry)
+              Kernels.gemm(
+                T.self, transA: false, transB: true, m: o, n: ck, k: plane, a: gj, lda: plane,
+                b: col, ldb: plane, beta: j == first ? 0 : 1,
+                c: partials.value + group * weightCount, ldc: ck)
+            }
+            if let dx = dp.value {
+              // dcol [ck, plane] = Wᵀ · grad_j, folded back onto the zeroed image.
+              Kernels.gemm(
+                T.self, transA: true, transB: false, m: ck, n: plane, k: o, a: wp.value, lda: ck,
+                b: gj, ldb: plane, beta: 0, c: col, ldc: plane)
+              let image = dx + j * chw
+              image.update(repeating: 0, count: chw)
+              Kernels.col2im(col, image, geometry)
+            }
+          }
         }
       }
       if let dw {
-        unfold(x, start: start, count: b, into: col)
-        // dW [o, ck] += gathered [o, b·plane] · colᵀ
-        Kernels.gemm(
-          T.self, transA: false, transB: true, m: o, n: ck, k: b * plane, a: gathered,
-          lda: b * plane, b: col, ldb: b * plane, beta: 1, c: dw.storage.pointer(T.self), ldc: ck)
-      }
-      if let dx {
-        // dcol [ck, b·plane] = Wᵀ · gathered, then folded back onto each image.
-        Kernels.gemm(
-          T.self, transA: true, transB: false, m: ck, n: b * plane, k: o, a: wp, lda: ck,
-          b: gathered, ldb: b * plane, beta: 0, c: col, ldc: b * plane)
-        let dp = dx.storage.pointer(T.self)
-        Kernels.parallelFor(b) { j in
-          Kernels.col2im(col + j * plane, dp + (start + j) * chw, geometry, rowStride: b * plane)
+        let total = dw.storage.pointer(T.self)
+        if groups == 0 {
+          total.update(repeating: 0, count: weightCount)
+          return
+        }
+        total.update(from: partials.value, count: weightCount)
+        for group in 1..<groups {
+          let partial = partials.value + group * weightCount
+          for e in 0..<weightCount { total[e] += partial[e] }
         }
       }
     }

@@ -1,0 +1,90 @@
+import Testing
+
+@testable import Autograd
+
+/// conv2d's per-image kernels: gradients against a naive float64 reference over several
+/// weight-gradient groups, and bit-identical results for every thread count.
+///
+/// Changes the global thread count, so its tests run one after another.
+@Suite("conv2d kernels", .serialized)
+struct ConvolutionKernelTests {
+  /// Forward output, input gradient and weight gradient of `conv2d` for the output gradient `g`.
+  private func run(
+    _ x: Tensor, _ w: Tensor, _ b: Tensor, _ g: Tensor, stride: Int, padding: Int
+  ) -> (y: [Double], dx: [Double], dw: [Double]) {
+    let (xv, wv) = (x.requiringGrad(), w.requiringGrad())
+    let y = conv2d(xv, weight: wv, bias: b, stride: stride, padding: padding)
+    y.backward(gradient: g)
+    return (y.doubleScalars, xv.grad!.doubleScalars, wv.grad!.doubleScalars)
+  }
+
+  @Test(
+    "both gradients match a nested-loop reference over three weight-gradient groups",
+    arguments: [(1, 0), (2, 1)])
+  func gradientsMatchReference(stride: Int, padding: Int) {
+    let (n, c, h, wd, o, kh, kw) = (19, 3, 7, 6, 5, 3, 2)
+    #expect(n > 2 * convolutionGroup)
+    let x = sample([n, c, h, wd], seed: 300)
+    let w = sample([o, c, kh, kw], seed: 301)
+    let b = sample([o], seed: 302)
+    let oh = (h + 2 * padding - kh) / stride + 1
+    let ow = (wd + 2 * padding - kw) / stride + 1
+    let g = sample([n, o, oh, ow], seed: 303)
+    let result = run(x, w, b, g, stride: stride, padding: padding)
+    // dX[i, ch, iy, ix] = Σ g[i, f, y, z]·W[f, ch, p, q] and dW[f, ch, p, q] = Σ g·X over the
+    // windows where (iy, ix) = (y·stride − padding + p, z·stride − padding + q).
+    let (xs, ws, gs) = (x.doubleScalars, w.doubleScalars, g.doubleScalars)
+    var dx = [Double](repeating: 0, count: xs.count)
+    var dw = [Double](repeating: 0, count: ws.count)
+    for i in 0..<n {
+      for f in 0..<o {
+        for y in 0..<oh {
+          for z in 0..<ow {
+            let grad = gs[((i * o + f) * oh + y) * ow + z]
+            for ch in 0..<c {
+              for p in 0..<kh {
+                for q in 0..<kw {
+                  let iy = y * stride - padding + p
+                  let ix = z * stride - padding + q
+                  guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                  let xi = ((i * c + ch) * h + iy) * wd + ix
+                  let wi = ((f * c + ch) * kh + p) * kw + q
+                  dx[xi] += grad * ws[wi]
+                  dw[wi] += grad * xs[xi]
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    let worstX = zip(result.dx, dx).map { abs($0 - $1) }.max()!
+    let worstW = zip(result.dw, dw).map { abs($0 - $1) }.max()!
+    #expect(worstX < 1e-12, "input gradient differs by \(worstX)")
+    #expect(worstW < 1e-12, "weight gradient differs by \(worstW)")
+  }
+
+  @Test(
+    "Float32 forward and gradients are bit-identical for 1, 2, 3 and 4 threads",
+    arguments: [19, 3])
+  func bitIdenticalAcrossThreads(batch: Int) {
+    let saved = numThreads()
+    defer { setNumThreads(saved) }
+    // Large enough that the per-image GEMMs pass the parallel threshold when the batch is
+    // smaller than the thread count (then images run one by one and the GEMMs use the threads).
+    let x = sample([batch, 16, 20, 20], seed: 310).to(.float32)
+    let w = sample([32, 16, 3, 3], seed: 311).to(.float32)
+    let b = sample([32], seed: 312).to(.float32)
+    let g = sample([batch, 32, 20, 20], seed: 313).to(.float32)
+    func bits() -> [[UInt64]] {
+      let r = run(x, w, b, g, stride: 1, padding: 1)
+      return [r.y, r.dx, r.dw].map { $0.map(\.bitPattern) }
+    }
+    setNumThreads(1)
+    let serial = bits()
+    for threads in [2, 3, 4] {
+      setNumThreads(threads)
+      #expect(bits() == serial, "\(threads) threads differ from 1 (batch \(batch))")
+    }
+  }
+}
