@@ -18,7 +18,8 @@ struct ForwardValueTests {
 
   @Test("softmax and logSoftmax: known values, finite at ±1000")
   func softmaxValues() {
-    let p = Tensor(shape: [1, 3], scalars: [1.0, 2.0, 3.0] as [Double]).softmax(dim: 1).doubleScalars
+    let p = Tensor(shape: [1, 3], scalars: [1.0, 2.0, 3.0] as [Double]).softmax(dim: 1)
+      .doubleScalars
     let expected = [0.09003057317038046, 0.24472847105479767, 0.6652409557748219]
     for (x, y) in zip(p, expected) { #expect(abs(x - y) < 1e-15) }
     let big = Tensor(shape: [3], scalars: [1000, 0, -1000] as [Float])
@@ -60,6 +61,56 @@ struct ForwardValueTests {
   func maxPoolNaN() {
     let x = Tensor(shape: [1, 1, 2, 2], scalars: [1, .nan, 3, 2] as [Float])
     #expect(maxPool2d(x, kernelSize: 2).scalars[0].isNaN)
+  }
+
+  @Test(
+    "maxPool2d 2×2 (vectorised rows) matches a scalar reference with ties and NaNs",
+    arguments: [DType.float32, .float64])
+  func maxPoolVectorisedMatchesReference(dtype: DType) {
+    // Width 37: 18 outputs per row = two vectors of 8 and a scalar tail of 2; odd height and
+    // width leave a last row and column that no window covers. Values from {0, 1, 2} make ties
+    // common; some NaNs, including two in one window.
+    let (n, c, h, w) = (2, 3, 9, 37)
+    var values = (0..<(n * c * h * w)).map { Double(($0 * 7919) % 3) }
+    for i in stride(from: 5, to: values.count, by: 23) { values[i] = .nan }
+    values[w + 6] = .nan
+    values[2 * w + 7] = .nan
+    let x = Tensor(shape: [n, c, h, w], scalars: values).to(dtype).requiringGrad()
+    let y = maxPool2d(x, kernelSize: 2)
+    let (oh, ow) = (h / 2, w / 2)
+    let g = Tensor(shape: [n, c, oh, ow], scalars: (0..<(n * c * oh * ow)).map { Double($0 + 1) })
+      .to(dtype)
+    (y * g).sum().backward()
+    var expectedY = [Double]()
+    var expectedDX = [Double](repeating: 0, count: values.count)
+    for p in 0..<(n * c) {
+      for i in 0..<oh {
+        for j in 0..<ow {
+          var best = -Double.infinity
+          var bestIndex = p * h * w + 2 * i * w + 2 * j
+          search: for (di, dj) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            let index = p * h * w + (2 * i + di) * w + 2 * j + dj
+            if values[index] > best || values[index].isNaN {
+              best = values[index]
+              bestIndex = index
+              if best.isNaN { break search }
+            }
+          }
+          expectedY.append(best)
+          expectedDX[bestIndex] = Double(expectedY.count)
+        }
+      }
+    }
+    let sameValue = zip(y.doubleScalars, expectedY).allSatisfy {
+      $0 == $1 || ($0.isNaN && $1.isNaN)
+    }
+    #expect(sameValue, "values differ")
+    let wrong = zip(x.grad!.doubleScalars, expectedDX).enumerated().filter {
+      $0.element.0 != $0.element.1
+    }
+    #expect(
+      wrong.isEmpty,
+      "\(wrong.count) gradient elements differ, first at \(wrong.first?.offset ?? -1)")
   }
 
   @Test("gather and indexSelect pick the named elements")
@@ -114,8 +165,12 @@ struct ForwardValueTests {
     let mean = n.reduce(0, +) / Double(n.count)
     let variance = n.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n.count)
     #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05)
-    #expect(Tensor.randn([5], generator: Generator(seed: 9)).scalars == Tensor.randn([5], generator: Generator(seed: 9)).scalars)
-    #expect(Tensor.randn([5], generator: Generator(seed: 9)).scalars != Tensor.randn([5], generator: Generator(seed: 10)).scalars)
+    #expect(
+      Tensor.randn([5], generator: Generator(seed: 9)).scalars
+        == Tensor.randn([5], generator: Generator(seed: 9)).scalars)
+    #expect(
+      Tensor.randn([5], generator: Generator(seed: 9)).scalars
+        != Tensor.randn([5], generator: Generator(seed: 10)).scalars)
   }
 
   @Test("description shows shape, type and values")

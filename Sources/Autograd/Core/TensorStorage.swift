@@ -7,12 +7,11 @@ final class TensorStorage: @unchecked Sendable {
   let count: Int
   let base: UnsafeMutableRawPointer
 
-  /// Allocates uninitialised storage for `count` elements.
+  /// Allocates uninitialised storage for `count` elements (from `StorageCache` when large).
   init(dtype: DType, count: Int) {
     self.dtype = dtype
     self.count = count
-    base = UnsafeMutableRawPointer.allocate(
-      byteCount: Swift.max(count, 1) * dtype.byteCount, alignment: 64)
+    base = StorageCache.allocate(byteCount: Swift.max(count, 1) * dtype.byteCount)
     switch dtype {
     case .float32: base.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
     case .float64: base.bindMemory(to: Double.self, capacity: Swift.max(count, 1))
@@ -20,7 +19,7 @@ final class TensorStorage: @unchecked Sendable {
     }
   }
 
-  deinit { base.deallocate() }
+  deinit { StorageCache.release(base, byteCount: Swift.max(count, 1) * dtype.byteCount) }
 
   /// The elements as a typed pointer. `T` must match ``dtype``.
   @inline(__always)

@@ -9,7 +9,8 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> T
   let s = stride ?? kernelSize
   check(
     input.rank == 4, "maxPool2d: expected input of shape [N, C, H, W], got \(input.shape)")
-  check(kernelSize >= 1 && s >= 1, "maxPool2d: kernel \(kernelSize) and stride \(s) must be positive")
+  check(
+    kernelSize >= 1 && s >= 1, "maxPool2d: kernel \(kernelSize) and stride \(s) must be positive")
   let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
   check(
     h >= kernelSize && w >= kernelSize,
@@ -25,7 +26,14 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> T
     Kernels.parallelFor(n * c) { p in
       let plane = x + p * h * w
       for i in 0..<oh {
-        for j in 0..<ow {
+        var start = 0
+        if kernelSize == 2 && s == 2 && w < 1 << 24 {
+          // The common 2×2 window, eight (SIMD) outputs at a time; the loop below does the rest.
+          start = Kernels.maxPool2x2Row(
+            plane + 2 * i * w, width: w, outputs: ow, values: y + (p * oh + i) * ow,
+            indices: argmax.baseAddress! + (p * oh + i) * ow, rowOffset: Int32(2 * i * w))
+        }
+        for j in start..<ow {
           var best = -T.infinity
           var bestIndex = (i * s) * w + j * s
           outer: for di in 0..<kernelSize {
@@ -50,11 +58,12 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> T
   let inShape = input.shape
   let inType = input.dtype
   return Tensor.record(.maxPool2d, [input], out) { g in
-    let dx = Tensor.zeros(inShape, dtype: inType)
+    let dx = Tensor(uninitializedShape: inShape, dtype: inType)
     func backward<T: TensorScalar>(_: T.Type) {
       let gp = g.storage.pointer(T.self)
       let dp = dx.storage.pointer(T.self)
       Kernels.parallelFor(n * c) { p in
+        (dp + p * h * w).update(repeating: 0, count: h * w)
         for q in 0..<(oh * ow) {
           let o = p * oh * ow + q
           dp[p * h * w + Int(arg.buffer[o])] += gp[o]
@@ -71,4 +80,46 @@ final class ArgmaxBuffer: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<Int32>
   init(count: Int) { buffer = .allocate(capacity: Swift.max(count, 1)) }
   deinit { buffer.deallocate() }
+}
+
+extension Kernels {
+  /// Max pooling of one output row over 2×2 windows with stride 2, eight outputs at a time:
+  /// `row` points at the first of the window's two input rows (`width` elements each). Writes
+  /// outputs `0..<k` and their flat argmax indices (plus `rowOffset`) for the largest multiple
+  /// `k` of 8 not above `outputs`, and returns `k`.
+  ///
+  /// Same result as the scalar loop: the window's elements are visited in row-major order, a
+  /// larger value or a NaN replaces the best, and the first NaN ends the search.
+  static func maxPool2x2Row<T: TensorScalar>(
+    _ row: UnsafePointer<T>, width: Int, outputs: Int, values: UnsafeMutablePointer<T>,
+    indices: UnsafeMutablePointer<Int32>, rowOffset: Int32
+  ) -> Int {
+    typealias Pair = SIMD16<T>
+    typealias Lanes = SIMD8<T>
+    let raw = UnsafeRawPointer(row)
+    let stride = MemoryLayout<T>.stride
+    var j = 0
+    while j + 8 <= outputs {
+      let top = raw.loadUnaligned(fromByteOffset: 2 * j * stride, as: Pair.self)
+      let bottom = raw.loadUnaligned(fromByteOffset: (width + 2 * j) * stride, as: Pair.self)
+      var best = top.evenHalf
+      // The winner's offset in the window (0, 1, width, width + 1), exact in T.
+      var offset = Lanes(repeating: 0)
+      var done = best .!= best
+      @inline(__always) func consider(_ candidate: Lanes, at position: T) {
+        let isNaN = candidate .!= candidate
+        let take = .!done .& ((candidate .> best) .| isNaN)
+        best.replace(with: candidate, where: take)
+        offset.replace(with: Lanes(repeating: position), where: take)
+        done = done .| isNaN
+      }
+      consider(top.oddHalf, at: 1)
+      consider(bottom.evenHalf, at: T(width))
+      consider(bottom.oddHalf, at: T(width + 1))
+      UnsafeMutableRawPointer(values + j).storeBytes(of: best, as: Lanes.self)
+      for l in 0..<8 { indices[j + l] = rowOffset + Int32(2 * (j + l)) + Int32(offset[l]) }
+      j += 8
+    }
+    return j
+  }
 }

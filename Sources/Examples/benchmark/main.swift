@@ -37,6 +37,13 @@ func time(repeats: Int, warmup: Int = 2, _ body: () -> Void) -> [Double] {
   }
 }
 
+/// Minor page faults of this process so far.
+func minorPageFaults() -> Int {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  return usage.ru_minflt
+}
+
 /// Peak resident set size of this process in bytes.
 func peakRSS() -> Int {
   var usage = rusage()
@@ -74,7 +81,10 @@ runCommandLine(usage: usage) {
     var gemm = [[String: Any]]()
     for r in runGEMMBenchmarks() {
       gemm.append(["name": r.name, "m": r.m, "n": r.n, "k": r.k, "gflops": r.gflops])
-      lines.append(String(format: "gemm %-24@ %5d×%5d×%5d  %7.1f GFLOPS", r.name as NSString, r.m, r.n, r.k, r.gflops))
+      lines.append(
+        String(
+          format: "gemm %-24@ %5d×%5d×%5d  %7.1f GFLOPS", r.name as NSString, r.m, r.n, r.k,
+          r.gflops))
     }
     results["gemm"] = gemm
   }
@@ -92,22 +102,38 @@ runCommandLine(usage: usage) {
     let backward = median(
       time(repeats: 10) { y.backward(gradient: g, retainGraph: true) })
     convs.append(["name": name, "forward_ms": forward, "backward_ms": backward])
-    lines.append(String(format: "%@ [128,%d,%d,%d]→%d: forward %.2f ms, backward %.2f ms", name, c, size, size, o, forward, backward))
+    lines.append(
+      String(
+        format: "%@ [128,%d,%d,%d]→%d: forward %.2f ms, backward %.2f ms", name, c, size, size, o,
+        forward, backward))
   }
   results["conv2d"] = convs
 
   var training = [[String: Any]]()
   let models = (args.string("--models") ?? "cnn,mlp").split(separator: ",").map(String.init)
   for model in models {
-    guard ["cnn", "mlp"].contains(model) else { throw UsageError("--models takes cnn and/or mlp, got '\(model)'") }
+    guard ["cnn", "mlp"].contains(model) else {
+      throw UsageError("--models takes cnn and/or mlp, got '\(model)'")
+    }
     manualSeed(0)
     let policy: Module = model == "cnn" ? Policy() : MLPPolicy()
     let optimizer = Adam(policy.parameters())
     let x = Tensor.randn([128, 1, 28, 28], generator: generator)
     let y = Tensor(shape: [128], indices: (0..<128).map { $0 % 10 })
-    let ms = median(time(repeats: steps, warmup: 3) { trainingStep(policy, optimizer, x, y) })
-    training.append(["model": model, "median_ms": ms, "images_per_s": 128_000 / ms])
-    lines.append(String(format: "training step %@ (batch 128): median %.2f ms, %.0f images/s", model, ms, 128_000 / ms))
+    for _ in 0..<3 { trainingStep(policy, optimizer, x, y) }
+    let (faults, misses) = (minorPageFaults(), memoryStatistics().cacheMisses)
+    let ms = median(time(repeats: steps, warmup: 0) { trainingStep(policy, optimizer, x, y) })
+    let faultsPerStep = Double(minorPageFaults() - faults) / Double(steps)
+    let missesPerStep = Double(memoryStatistics().cacheMisses - misses) / Double(steps)
+    training.append([
+      "model": model, "median_ms": ms, "images_per_s": 128_000 / ms,
+      "page_faults_per_step": faultsPerStep, "new_buffers_per_step": missesPerStep,
+    ])
+    lines.append(
+      String(
+        format:
+          "training step %@ (batch 128): median %.2f ms, %.0f images/s; per step %.0f page faults, %.1f new buffers ≥ 32 KiB",
+        model, ms, 128_000 / ms, faultsPerStep, missesPerStep))
   }
   results["training"] = training
   results["peak_rss_bytes"] = peakRSS()

@@ -1,0 +1,138 @@
+// A caching allocator for tensor storage, like PyTorch's CUDA caching allocator: a freed buffer
+// of a large tensor is kept and handed to the next tensor of the same byte size, so that a
+// training step, which allocates the same sizes in the same order every time, gets its buffers
+// from the cache instead of from malloc (and, for large buffers, fresh zeroed pages from the
+// kernel, one page fault per 4 KiB).
+
+import Foundation
+import Synchronization
+
+/// The cache's state: free buffers in the order they were freed, and counters.
+private struct StorageCacheState: @unchecked Sendable {
+  // Sendable audit: the pointers are free buffers that nothing else references; they are only
+  // touched under the mutex.
+  var free: [(byteCount: Int, pointer: UnsafeMutableRawPointer)] = []
+  var cachedBytes = 0
+  var limit = StorageCache.defaultLimit
+  var statistics = MemoryStatistics()
+}
+
+/// Counters of the tensor-storage allocator; see ``memoryStatistics()``.
+public struct MemoryStatistics: Sendable, Equatable {
+  /// Buffers of at least the cache's minimum size that were requested.
+  public var cacheableRequests = 0
+  /// Of those, the requests served from the cache.
+  public var cacheHits = 0
+  /// Bytes held in free cached buffers now.
+  public var cachedBytes = 0
+
+  /// Requests that had to allocate a new buffer.
+  public var cacheMisses: Int { cacheableRequests - cacheHits }
+}
+
+/// The process-wide cache of free tensor buffers.
+enum StorageCache {
+  /// Buffers smaller than this come from malloc directly (cheap, and kept by malloc anyway).
+  static let minimumBytes = 32 * 1024
+
+  /// Bytes of free buffers kept at most: `AUTOGRAD_CACHE_MB` (0 turns the cache off), else
+  /// 256 MiB. Oldest free buffers are released first when a new one would exceed it.
+  static let defaultLimit: Int = {
+    if let text = ProcessInfo.processInfo.environment["AUTOGRAD_CACHE_MB"],
+      let megabytes = Int(text.trimmingCharacters(in: .whitespaces)), megabytes >= 0
+    {
+      return megabytes << 20
+    }
+    return 256 << 20
+  }()
+
+  private static let state = Mutex(StorageCacheState())
+
+  /// A 64-byte aligned buffer of `byteCount` bytes: a cached one of exactly that size (the most
+  /// recently freed) or a new one.
+  static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
+    if byteCount >= minimumBytes {
+      let cached = state.withLock { state -> UnsafeMutableRawPointer? in
+        state.statistics.cacheableRequests += 1
+        guard let index = state.free.lastIndex(where: { $0.byteCount == byteCount }) else {
+          return nil
+        }
+        state.statistics.cacheHits += 1
+        state.cachedBytes -= byteCount
+        return state.free.remove(at: index).pointer
+      }
+      if let cached { return cached }
+    }
+    return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+  }
+
+  /// Returns a buffer from ``allocate(byteCount:)``: keeps it if it is large enough and fits
+  /// under the limit (releasing the oldest free buffers to make room), else frees it.
+  static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+    guard byteCount >= minimumBytes else {
+      pointer.deallocate()
+      return
+    }
+    var evicted: [UnsafeMutableRawPointer] = []
+    state.withLock { state in
+      guard byteCount <= state.limit else {
+        evicted.append(pointer)
+        return
+      }
+      state.free.append((byteCount, pointer))
+      state.cachedBytes += byteCount
+      var drop = 0
+      while state.cachedBytes > state.limit {
+        state.cachedBytes -= state.free[drop].byteCount
+        evicted.append(state.free[drop].pointer)
+        drop += 1
+      }
+      state.free.removeFirst(drop)
+    }
+    for buffer in evicted { buffer.deallocate() }
+  }
+
+  /// Sets the limit on cached bytes, releasing free buffers above it.
+  static func setLimit(_ bytes: Int) {
+    let evicted = state.withLock { state -> [UnsafeMutableRawPointer] in
+      state.limit = bytes
+      var evicted: [UnsafeMutableRawPointer] = []
+      while state.cachedBytes > bytes, !state.free.isEmpty {
+        let oldest = state.free.removeFirst()
+        state.cachedBytes -= oldest.byteCount
+        evicted.append(oldest.pointer)
+      }
+      return evicted
+    }
+    for buffer in evicted { buffer.deallocate() }
+  }
+
+  /// The counters, with the current number of cached bytes.
+  static var statistics: MemoryStatistics {
+    state.withLock { state in
+      var statistics = state.statistics
+      statistics.cachedBytes = state.cachedBytes
+      return statistics
+    }
+  }
+}
+
+/// The counters of the tensor-storage cache since the process started.
+///
+/// Tensors of at least 32 KiB get their storage from a cache of freed buffers of the same byte
+/// size, so that a training loop, which allocates the same sizes every step, reuses its buffers
+/// instead of allocating (and page-faulting) new ones. Comparing two readings tells how many
+/// buffers a piece of code had to allocate (``MemoryStatistics/cacheMisses``).
+public func memoryStatistics() -> MemoryStatistics { StorageCache.statistics }
+
+/// Sets how many bytes of freed tensor buffers the cache may keep (default 256 MiB, or
+/// `AUTOGRAD_CACHE_MB` mebibytes), releasing the oldest cached buffers above the new limit.
+///
+/// `setStorageCacheLimit(0)` empties the cache and turns it off, like
+/// `torch.cuda.empty_cache()` followed by disabling the caching allocator.
+///
+/// - Parameter bytes: The limit in bytes; must not be negative.
+public func setStorageCacheLimit(_ bytes: Int) {
+  precondition(bytes >= 0, "setStorageCacheLimit: the limit must not be negative, got \(bytes)")
+  StorageCache.setLimit(bytes)
+}
