@@ -41,7 +41,7 @@ extension Kernels {
               let x1 = Swift.max(Swift.min(ow, g.width + g.padding - kj), x0)
               for x in 0..<x0 { line[x] = 0 }
               if x1 > x0 {
-                (line + x0).update(from: src + (x0 - g.padding + kj), count: x1 - x0)
+                copyShortRow(from: src + (x0 - g.padding + kj), to: line + x0, count: x1 - x0)
               }
               for x in x1..<ow { line[x] = 0 }
             } else {
@@ -73,7 +73,8 @@ extension Kernels {
           let src = col + row * ld
           // The output columns whose input column lies inside the image.
           let x0 = Swift.min(Swift.max(0, (g.padding - kj + g.stride - 1) / g.stride), ow)
-          let x1 = Swift.max(Swift.min(ow, (g.width + g.padding - kj + g.stride - 1) / g.stride), x0)
+          let x1 = Swift.max(
+            Swift.min(ow, (g.width + g.padding - kj + g.stride - 1) / g.stride), x0)
           for y in 0..<oh {
             let iy = y * g.stride - g.padding + ki
             if iy < 0 || iy >= g.height { continue }
@@ -88,6 +89,27 @@ extension Kernels {
           row += 1
         }
       }
+    }
+  }
+
+  /// Copies `count` elements eight at a time: rows of a convolution are a few dozen elements,
+  /// where a call to `memmove` per row costs more than the copy.
+  @inline(__always)
+  static func copyShortRow<T: TensorScalar>(
+    from source: UnsafePointer<T>, to destination: UnsafeMutablePointer<T>, count: Int
+  ) {
+    let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(destination))
+    let stride = MemoryLayout<T>.stride
+    var x = 0
+    while x + 8 <= count {
+      to.storeBytes(
+        of: from.loadUnaligned(fromByteOffset: x * stride, as: SIMD8<T>.self),
+        toByteOffset: x * stride, as: SIMD8<T>.self)
+      x += 8
+    }
+    while x < count {
+      destination[x] = source[x]
+      x += 1
     }
   }
 }

@@ -130,12 +130,14 @@ struct ConvLayout {
           for j in first..<Swift.min(n, first + convolutionGroup) {
             let gj = gp.value + j * o * plane
             if needW {
-              // partial [o, ck] (+)= grad_j [o, plane] · col_jᵀ
+              // partialᵀ [ck, o] (+)= col_j [ck, plane] · grad_jᵀ: the transpose of
+              // grad_j · col_jᵀ, with the same products summed in the same order (so the same
+              // bits), but packing col_j row by row instead of transposing it.
               Kernels.im2col(x.value + j * chw, col, geometry)
               Kernels.gemm(
-                T.self, transA: false, transB: true, m: o, n: ck, k: plane, a: gj, lda: plane,
-                b: col, ldb: plane, beta: j == first ? 0 : 1,
-                c: partials.value + group * weightCount, ldc: ck)
+                T.self, transA: false, transB: true, m: ck, n: o, k: plane, a: col, lda: plane,
+                b: gj, ldb: plane, beta: j == first ? 0 : 1,
+                c: partials.value + group * weightCount, ldc: o)
             }
             if let dx = dp.value {
               // dcol [ck, plane] = Wᵀ · grad_j, folded back onto the zeroed image.
@@ -150,15 +152,17 @@ struct ConvLayout {
         }
       }
       if let dw {
+        // dW [o, ck] = Σ over groups, in order, of partialᵀ.
         let total = dw.storage.pointer(T.self)
-        if groups == 0 {
-          total.update(repeating: 0, count: weightCount)
-          return
-        }
-        total.update(from: partials.value, count: weightCount)
-        for group in 1..<groups {
+        if groups == 0 { total.update(repeating: 0, count: weightCount) }
+        for group in 0..<groups {
           let partial = partials.value + group * weightCount
-          for e in 0..<weightCount { total[e] += partial[e] }
+          for q in 0..<ck {
+            for f in 0..<o {
+              let value = partial[q * o + f]
+              total[f * ck + q] = group == 0 ? value : total[f * ck + q] + value
+            }
+          }
         }
       }
     }

@@ -27,10 +27,13 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> T
       let plane = x + p * h * w
       for i in 0..<oh {
         var start = 0
-        if kernelSize == 2 && s == 2 && w < 1 << 24 {
+        if T.self == Float.self && kernelSize == 2 && s == 2 {
           // The common 2×2 window, eight (SIMD) outputs at a time; the loop below does the rest.
           start = Kernels.maxPool2x2Row(
-            plane + 2 * i * w, width: w, outputs: ow, values: y + (p * oh + i) * ow,
+            UnsafeRawPointer(plane + 2 * i * w).assumingMemoryBound(to: Float.self), width: w,
+            outputs: ow,
+            values: UnsafeMutableRawPointer(y + (p * oh + i) * ow).assumingMemoryBound(
+              to: Float.self),
             indices: argmax.baseAddress! + (p * oh + i) * ow, rowOffset: Int32(2 * i * w))
         }
         for j in start..<ow {
@@ -90,34 +93,43 @@ extension Kernels {
   ///
   /// Same result as the scalar loop: the window's elements are visited in row-major order, a
   /// larger value or a NaN replaces the best, and the first NaN ends the search.
-  static func maxPool2x2Row<T: TensorScalar>(
-    _ row: UnsafePointer<T>, width: Int, outputs: Int, values: UnsafeMutablePointer<T>,
+  static func maxPool2x2Row(
+    _ row: UnsafePointer<Float>, width: Int, outputs: Int, values: UnsafeMutablePointer<Float>,
     indices: UnsafeMutablePointer<Int32>, rowOffset: Int32
   ) -> Int {
-    typealias Pair = SIMD16<T>
-    typealias Lanes = SIMD8<T>
     let raw = UnsafeRawPointer(row)
-    let stride = MemoryLayout<T>.stride
+    let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+    let right = SIMD8<Int32>(repeating: 1)
+    let below = SIMD8<Int32>(repeating: Int32(width))
+    let belowRight = SIMD8<Int32>(repeating: Int32(width + 1))
     var j = 0
     while j + 8 <= outputs {
-      let top = raw.loadUnaligned(fromByteOffset: 2 * j * stride, as: Pair.self)
-      let bottom = raw.loadUnaligned(fromByteOffset: (width + 2 * j) * stride, as: Pair.self)
+      let top = raw.loadUnaligned(fromByteOffset: 8 * j, as: SIMD16<Float>.self)
+      let bottom = raw.loadUnaligned(fromByteOffset: 4 * (width + 2 * j), as: SIMD16<Float>.self)
       var best = top.evenHalf
-      // The winner's offset in the window (0, 1, width, width + 1), exact in T.
-      var offset = Lanes(repeating: 0)
+      var offset = SIMD8<Int32>(repeating: 0)
       var done = best .!= best
-      @inline(__always) func consider(_ candidate: Lanes, at position: T) {
-        let isNaN = candidate .!= candidate
-        let take = .!done .& ((candidate .> best) .| isNaN)
-        best.replace(with: candidate, where: take)
-        offset.replace(with: Lanes(repeating: position), where: take)
-        done = done .| isNaN
-      }
-      consider(top.oddHalf, at: 1)
-      consider(bottom.evenHalf, at: T(width))
-      consider(bottom.oddHalf, at: T(width + 1))
-      UnsafeMutableRawPointer(values + j).storeBytes(of: best, as: Lanes.self)
-      for l in 0..<8 { indices[j + l] = rowOffset + Int32(2 * (j + l)) + Int32(offset[l]) }
+      // The other three candidates in row-major order.
+      var candidate = top.oddHalf
+      var isNaN = candidate .!= candidate
+      var take = .!done .& ((candidate .> best) .| isNaN)
+      best.replace(with: candidate, where: take)
+      offset.replace(with: right, where: take)
+      done = done .| isNaN
+      candidate = bottom.evenHalf
+      isNaN = candidate .!= candidate
+      take = .!done .& ((candidate .> best) .| isNaN)
+      best.replace(with: candidate, where: take)
+      offset.replace(with: below, where: take)
+      done = done .| isNaN
+      candidate = bottom.oddHalf
+      isNaN = candidate .!= candidate
+      take = .!done .& ((candidate .> best) .| isNaN)
+      best.replace(with: candidate, where: take)
+      offset.replace(with: belowRight, where: take)
+      UnsafeMutableRawPointer(values + j).storeBytes(of: best, as: SIMD8<Float>.self)
+      UnsafeMutableRawPointer(indices + j).storeBytes(
+        of: offset &+ lanes &+ SIMD8(repeating: rowOffset + 2 * Int32(j)), as: SIMD8<Int32>.self)
       j += 8
     }
     return j

@@ -11,9 +11,6 @@ private struct GEMMShape {
   let k: Int
 }
 
-/// Images per im2col tile assumed for the large convolution shapes.
-private let imagesPerTile = 16
-
 /// The shapes of the MNIST CNN and MLP (batch 128, row-major) plus the 1024³ reference.
 ///
 /// Names end in the transpose code (`NN`, `NT`, `TN`) that `Scripts/gemm_reference.py` reads.
@@ -22,26 +19,13 @@ private let gemmShapes: [GEMMShape] = [
   GEMMShape(name: "fc.fwd x·Wᵀ NT", transA: false, transB: true, m: 128, n: 128, k: 9216),
   GEMMShape(name: "fc.dX dY·W NN", transA: false, transB: false, m: 128, n: 9216, k: 128),
   GEMMShape(name: "fc.dW dYᵀ·x TN", transA: true, transB: false, m: 128, n: 9216, k: 128),
-  GEMMShape(
-    name: "conv2.fwd W·cols NN", transA: false, transB: false, m: 64, n: 576 * imagesPerTile,
-    k: 288),
-  GEMMShape(
-    name: "conv2.dW dY·colsᵀ NT", transA: false, transB: true, m: 64, n: 288,
-    k: 576 * imagesPerTile),
-  GEMMShape(
-    name: "conv2.dCols Wᵀ·dY TN", transA: true, transB: false, m: 288, n: 576 * imagesPerTile,
-    k: 64),
-  GEMMShape(
-    name: "conv1.fwd W·cols NN", transA: false, transB: false, m: 32, n: 676 * imagesPerTile, k: 9),
-  GEMMShape(
-    name: "conv1.dW dY·colsᵀ NT", transA: false, transB: true, m: 32, n: 9,
-    k: 676 * imagesPerTile),
-  // One image per GEMM, as Ops/Convolution.swift does today.
-  GEMMShape(name: "conv2.fwd/img NN", transA: false, transB: false, m: 64, n: 576, k: 288),
-  GEMMShape(name: "conv2.dW/img NT", transA: false, transB: true, m: 64, n: 288, k: 576),
-  GEMMShape(name: "conv2.dCols/img TN", transA: true, transB: false, m: 288, n: 576, k: 64),
-  GEMMShape(name: "conv1.fwd/img NN", transA: false, transB: false, m: 32, n: 676, k: 9),
-  GEMMShape(name: "conv1.dW/img NT", transA: false, transB: true, m: 32, n: 9, k: 676),
+  // One image per GEMM, as Ops/Convolution.swift does (each kernel thread takes whole images).
+  GEMMShape(name: "conv2.fwd/img W·col NN", transA: false, transB: false, m: 64, n: 576, k: 288),
+  GEMMShape(name: "conv2.dW/img dY·colᵀ NT", transA: false, transB: true, m: 64, n: 288, k: 576),
+  GEMMShape(name: "conv2.dWᵀ/img col·dYᵀ NT", transA: false, transB: true, m: 288, n: 64, k: 576),
+  GEMMShape(name: "conv2.dCol/img Wᵀ·dY TN", transA: true, transB: false, m: 288, n: 576, k: 64),
+  GEMMShape(name: "conv1.fwd/img W·col NN", transA: false, transB: false, m: 32, n: 676, k: 9),
+  GEMMShape(name: "conv1.dW/img dY·colᵀ NT", transA: false, transB: true, m: 32, n: 9, k: 676),
   GEMMShape(name: "mlp.fwd x·Wᵀ NT", transA: false, transB: true, m: 128, n: 128, k: 784),
   GEMMShape(name: "mlp.dX dY·W NN", transA: false, transB: false, m: 128, n: 784, k: 128),
   GEMMShape(name: "mlp.dW dYᵀ·x TN", transA: true, transB: false, m: 128, n: 784, k: 128),
