@@ -4,6 +4,14 @@
 protocol UnaryScalarFunction {
   /// The function's value at `x`.
   func callAsFunction<T: TensorScalar>(_ x: T) -> T
+  /// The function on 16 floats at once, when it has a SIMD form; `map` then uses it for
+  /// `Float` tensors instead of calling the scalar form per element.
+  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { get }
+}
+
+extension UnaryScalarFunction {
+  /// No SIMD form: `map` calls the scalar function per element.
+  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { nil }
 }
 
 /// A scalar function of two arguments, generic over the scalar type.
@@ -21,6 +29,14 @@ extension Kernels {
   static func map<T: TensorScalar, F: UnaryScalarFunction>(
     _ f: F, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int
   ) {
+    if T.self == Float.self, let vector = F.vectorized {
+      let from = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
+      let to = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
+      inChunks(count) { range in
+        map16(from + range.lowerBound, to + range.lowerBound, count: range.count, vector)
+      }
+      return
+    }
     inChunks(count) { range in
       for i in range { out[i] = f(x[i]) }
     }

@@ -62,10 +62,18 @@ extension Kernels {
         for j in 0..<n where src[j * inner] > m || src[j * inner].isNaN { m = src[j * inner] }
         if !m.isFinite && !m.isNaN { m = 0 }
         var total: T = 0
-        for j in 0..<n {
-          let e = T.exp(src[j * inner] - m)
-          total += e
-          if !log { dst[j * inner] = e }
+        if inner == 1 && T.self == Float.self {
+          // A contiguous row: exp 16 at a time into `dst`, then the same sum in order.
+          for j in 0..<n { dst[j] = src[j] - m }
+          let row = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
+          map16(row, row, count: n, exp)
+          for j in 0..<n { total += dst[j] }
+        } else {
+          for j in 0..<n {
+            let e = T.exp(src[j * inner] - m)
+            total += e
+            if !log { dst[j * inner] = e }
+          }
         }
         if log {
           let lse = m + T.log(total)

@@ -2,9 +2,11 @@
 
 struct ExpF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.exp(x) }
+  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.exp }
 }
 struct LogF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.log(x) }
+  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.log }
 }
 struct PowF: UnaryScalarFunction {
   let p: Double
