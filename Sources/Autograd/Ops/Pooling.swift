@@ -110,28 +110,28 @@ extension Kernels {
       var offset = SIMD8<Int32>(repeating: 0)
       var done = best .!= best
       // The other three candidates in row-major order.
-      var candidate = top.oddHalf
-      var isNaN = candidate .!= candidate
-      var take = .!done .& ((candidate .> best) .| isNaN)
-      best.replace(with: candidate, where: take)
-      offset.replace(with: right, where: take)
-      done = done .| isNaN
-      candidate = bottom.evenHalf
-      isNaN = candidate .!= candidate
-      take = .!done .& ((candidate .> best) .| isNaN)
-      best.replace(with: candidate, where: take)
-      offset.replace(with: below, where: take)
-      done = done .| isNaN
-      candidate = bottom.oddHalf
-      isNaN = candidate .!= candidate
-      take = .!done .& ((candidate .> best) .| isNaN)
-      best.replace(with: candidate, where: take)
-      offset.replace(with: belowRight, where: take)
+      consider(top.oddHalf, at: right, &best, &offset, &done)
+      consider(bottom.evenHalf, at: below, &best, &offset, &done)
+      consider(bottom.oddHalf, at: belowRight, &best, &offset, &done)
       UnsafeMutableRawPointer(values + j).storeBytes(of: best, as: SIMD8<Float>.self)
       UnsafeMutableRawPointer(indices + j).storeBytes(
         of: offset &+ lanes &+ SIMD8(repeating: rowOffset + 2 * Int32(j)), as: SIMD8<Int32>.self)
       j += 8
     }
     return j
+  }
+
+  /// One step of ``maxPool2x2Row``: `candidate` (at window offset `position`) replaces `best` in
+  /// the lanes where it is larger or NaN, unless that lane already holds a NaN (`done`).
+  @inline(__always)
+  private static func consider(
+    _ candidate: SIMD8<Float>, at position: SIMD8<Int32>, _ best: inout SIMD8<Float>,
+    _ offset: inout SIMD8<Int32>, _ done: inout SIMDMask<SIMD8<Int32>>
+  ) {
+    let isNaN = candidate .!= candidate
+    let take = .!done .& ((candidate .> best) .| isNaN)
+    best.replace(with: candidate, where: take)
+    offset.replace(with: position, where: take)
+    done = done .| isNaN
   }
 }
