@@ -1,9 +1,31 @@
 // Raw reductions and softmax along one axis of a tensor viewed as [outer, n, inner].
 
 extension Kernels {
-  /// `out[o, i] = Σ_j x[o, j, i]`, summed in increasing `j` (deterministic).
+  /// `out[o, i] = Σ_j x[o, j, i]`, summed in increasing `j` (deterministic). Large inputs are
+  /// split over the kernel threads by ranges of `o`, which does not change any sum.
   static func sumAxis<T: TensorScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int
+  ) {
+    let perOuter = Swift.max(1, n * inner)
+    let rowsPerTask = Swift.max(1, elementwiseChunk / perOuter)
+    if outer > rowsPerTask {
+      let (source, target) = (UncheckedSendable(x), UncheckedSendable(out))
+      let tasks = (outer + rowsPerTask - 1) / rowsPerTask
+      parallelFor(tasks) { task in
+        let first = task * rowsPerTask
+        let rows = Swift.min(rowsPerTask, outer - first)
+        sumAxis(
+          source.value + first * n * inner, target.value + first * inner, rows: rows, n: n,
+          inner: inner)
+      }
+    } else {
+      sumAxis(x, out, rows: outer, n: n, inner: inner)
+    }
+  }
+
+  /// The serial loop of ``sumAxis(_:_:outer:n:inner:)`` over `rows` values of `o`.
+  private static func sumAxis<T: TensorScalar>(
+    _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, rows outer: Int, n: Int, inner: Int
   ) {
     for o in 0..<outer {
       let src = x + o * n * inner

@@ -11,11 +11,11 @@ struct ConvolutionKernelTests {
   /// Forward output, input gradient and weight gradient of `conv2d` for the output gradient `g`.
   private func run(
     _ x: Tensor, _ w: Tensor, _ b: Tensor, _ g: Tensor, stride: Int, padding: Int
-  ) -> (y: [Double], dx: [Double], dw: [Double]) {
-    let (xv, wv) = (x.requiringGrad(), w.requiringGrad())
-    let y = conv2d(xv, weight: wv, bias: b, stride: stride, padding: padding)
+  ) -> (y: [Double], dx: [Double], dw: [Double], db: [Double]) {
+    let (xv, wv, bv) = (x.requiringGrad(), w.requiringGrad(), b.requiringGrad())
+    let y = conv2d(xv, weight: wv, bias: bv, stride: stride, padding: padding)
     y.backward(gradient: g)
-    return (y.doubleScalars, xv.grad!.doubleScalars, wv.grad!.doubleScalars)
+    return (y.doubleScalars, xv.grad!.doubleScalars, wv.grad!.doubleScalars, bv.grad!.doubleScalars)
   }
 
   @Test(
@@ -65,7 +65,7 @@ struct ConvolutionKernelTests {
   }
 
   @Test(
-    "Float32 forward and gradients are bit-identical for 1, 2, 3 and 4 threads",
+    "Float32 forward and all three gradients are bit-identical for 1, 2, 3 and 4 threads",
     arguments: [19, 3])
   func bitIdenticalAcrossThreads(batch: Int) {
     let saved = numThreads()
@@ -77,8 +77,9 @@ struct ConvolutionKernelTests {
     let b = sample([32], seed: 312).to(.float32)
     let g = sample([batch, 32, 20, 20], seed: 313).to(.float32)
     func bits() -> [[UInt64]] {
+      // The bias gradient sums 19·20·20 elements per channel, split over the threads.
       let r = run(x, w, b, g, stride: 1, padding: 1)
-      return [r.y, r.dx, r.dw].map { $0.map(\.bitPattern) }
+      return [r.y, r.dx, r.dw, r.db].map { $0.map(\.bitPattern) }
     }
     setNumThreads(1)
     let serial = bits()
