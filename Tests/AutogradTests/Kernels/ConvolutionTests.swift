@@ -88,4 +88,23 @@ struct ConvolutionKernelTests {
       #expect(bits() == serial, "\(threads) threads differ from 1 (batch \(batch))")
     }
   }
+
+  @Test("Float32 unpadded stride-1 convolution (the SIMD im2col path) agrees with Float64")
+  func floatFastPathMatchesDouble() {
+    // Output width 28 = 16 + 8 + 4: every branch of the short-row copy.
+    let x = sample([3, 2, 9, 30], seed: 320)
+    let w = sample([4, 2, 3, 3], seed: 321)
+    let b = sample([4], seed: 322)
+    let g = sample([3, 4, 7, 28], seed: 323)
+    let double = run(x, w, b, g, stride: 1, padding: 0)
+    let single = run(
+      x.to(.float32), w.to(.float32), b.to(.float32), g.to(.float32), stride: 1, padding: 0)
+    for (name, a, e) in [
+      ("output", single.y, double.y), ("input gradient", single.dx, double.dx),
+      ("weight gradient", single.dw, double.dw),
+    ] {
+      let worst = zip(a, e).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+      #expect(worst < 1e-5, "\(name) differs by \(worst)")
+    }
+  }
 }
