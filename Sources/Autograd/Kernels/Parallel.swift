@@ -96,6 +96,14 @@ private func markParallelRegion(_ inside: Bool) {
   _ = pthread_setspecific(parallelRegionKey, inside ? UnsafeRawPointer(bitPattern: 1) : nil)
 }
 
+/// Runs `body` over `0..<count` split into fixed chunks of 32,768 indices, on the kernel threads
+/// when there are at least two chunks (for other modules of this package, such as the
+/// optimizers). The split depends only on `count`, so elementwise results are the same for every
+/// thread count.
+package func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+  Kernels.inChunks(count, body)
+}
+
 /// Lets the operating system run another thread (used while waiting for a preempted helper).
 private func yieldProcessor() {
   #if canImport(Glibc)

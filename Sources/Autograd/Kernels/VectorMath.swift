@@ -8,10 +8,16 @@ extension Kernels {
   @inline(__always)
   static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
     typealias V = SIMD16<Float>
-    let clamped = x.replacing(with: 0, where: x .!= x).clamped(
-      lowerBound: V(repeating: -104), upperBound: V(repeating: 89))
-    // x = n·ln 2 + r with |r| ≤ ln 2 / 2; ln 2 in two parts so that n·C1 is exact.
-    let n = (clamped * 1.44269504088896341).rounded(.toNearestOrEven)
+    // NaN → 0 and x limited to [−104, 89] (the results there are fixed up at the end), with
+    // selects: the generic `clamped` and `rounded` are not specialised and run per lane.
+    var clamped = x.replacing(with: 0, where: x .!= x)
+    clamped.replace(with: -104, where: clamped .< -104)
+    clamped.replace(with: 89, where: clamped .> 89)
+    // n = round-to-nearest-even(x·log2 e) by the 1.5·2²³ trick: adding it leaves the rounded
+    // integer in the low bits of the significand (|x·log2 e| < 2²²).
+    let magic = V(repeating: 12_582_912)
+    let shifted = clamped * 1.44269504088896341 + magic
+    let n = shifted - magic
     var r = clamped.addingProduct(n, V(repeating: -0.693359375))
     r = r.addingProduct(n, V(repeating: 2.12194440e-4))
     var p = V(repeating: 1.9875691500e-4)
@@ -21,9 +27,10 @@ extension Kernels {
     p = (p * r) + 1.6666665459e-1
     p = (p * r) + 5.0000001201e-1
     var y = (p * (r * r)) + r + 1
-    // y·2ⁿ as y·2^(n/2)·2^(n − n/2): each factor is a normal float for n in [−150, 128].
-    let k = SIMD16<Int32>(n, rounding: .towardZero)
-    let half = k / 2
+    // y·2ⁿ as y·2^⌊n/2⌋·2^(n − ⌊n/2⌋): each factor is a normal float for n in [−150, 128].
+    let k =
+      unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
+    let half = k &>> 1
     y *= powerOfTwo(half)
     y *= powerOfTwo(k &- half)
     y.replace(with: .infinity, where: x .> 88.72283905206835)
@@ -42,7 +49,9 @@ extension Kernels {
     let tiny = x .< Float.leastNormalMagnitude
     let scaled = x.replacing(with: x * 8_388_608, where: tiny)
     let bits = unsafeBitCast(scaled, to: I.self)
-    var e = V((bits &>> 23) & 0xff &- 126)
+    // The exponent as a float, exactly: the bits of 1.5·2²³ + e, minus 1.5·2²³ (|e| < 2²²).
+    let exponent = (bits &>> 23) & 0xff &- 126
+    var e = unsafeBitCast(exponent &+ 0x4b40_0000, to: V.self) - 12_582_912
     e.replace(with: e - 23, where: tiny)
     // m in [0.5, 1): the significand with the exponent of 0.5.
     var m = unsafeBitCast((bits & I(repeating: ~0x7f80_0000)) | 0x3f00_0000, to: V.self)

@@ -78,40 +78,44 @@ public class Adam: Optimizer {
     let decay = T(1 - learningRate * weightDecay)
     let weight = 1 - b1
     if weightDecay == 0 && xp == nil {
-      // The common case, eight lanes at a time with no branches (scalar code here would wait on
-      // a divide and a square root per element). Lane arithmetic is IEEE-exact and in the same
-      // order as the general loop below, so both give the same bits.
-      let n = pp.count
-      var j = 0
-      if n >= 8 {
-        let (w8, b28, c28) = (SIMD8<T>(repeating: weight), SIMD8<T>(repeating: b2), SIMD8<T>(repeating: 1 - b2))
-        let (s8, q8, e8) = (SIMD8<T>(repeating: -stepSize), SIMD8<T>(repeating: bc2Sqrt), SIMD8<T>(repeating: e))
-        let (p, g, mm, vv) = (pp.baseAddress!, gp.baseAddress!, mp.baseAddress!, vp.baseAddress!)
-        func load(_ x: UnsafeMutablePointer<T>) -> SIMD8<T> {
-          UnsafeRawPointer(x).loadUnaligned(as: SIMD8<T>.self)
-        }
-        func store(_ v: SIMD8<T>, _ x: UnsafeMutablePointer<T>) {
-          UnsafeMutableRawPointer(x).storeBytes(of: v, as: SIMD8<T>.self)
-        }
-        while j + 8 <= n {
+      // The common case, sixteen lanes at a time with no branches (scalar code here would wait on
+      // a divide and a square root per element), in fixed chunks on the kernel threads. Lane
+      // arithmetic is IEEE-exact and in the same order as the general loop below, so every
+      // split gives the same bits.
+      let (w16, b216, c216) = (
+        SIMD16<T>(repeating: weight), SIMD16<T>(repeating: b2), SIMD16<T>(repeating: 1 - b2)
+      )
+      let (s16, q16, e16) = (
+        SIMD16<T>(repeating: -stepSize), SIMD16<T>(repeating: bc2Sqrt), SIMD16<T>(repeating: e)
+      )
+      let (p, g, mm, vv) = (pp.baseAddress!, gp.baseAddress!, mp.baseAddress!, vp.baseAddress!)
+      func load(_ x: UnsafeMutablePointer<T>) -> SIMD16<T> {
+        UnsafeRawPointer(x).loadUnaligned(as: SIMD16<T>.self)
+      }
+      func store(_ v: SIMD16<T>, _ x: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(x).storeBytes(of: v, as: SIMD16<T>.self)
+      }
+      parallelChunks(pp.count) { range in
+        var j = range.lowerBound
+        while j + 16 <= range.upperBound {
           let gj = load(g + j)
           let m0 = load(mm + j)
-          let m = m0 + w8 * (gj - m0)
-          let v = load(vv + j) * b28 + c28 * gj * gj
+          let m = m0 + w16 * (gj - m0)
+          let v = load(vv + j) * b216 + c216 * gj * gj
           store(m, mm + j)
           store(v, vv + j)
-          store(load(p + j) + s8 * (m / (v.squareRoot() / q8 + e8)), p + j)
-          j += 8
+          store(load(p + j) + s16 * (m / (v.squareRoot() / q16 + e16)), p + j)
+          j += 16
         }
-      }
-      while j < n {
-        let gj = gp[j]
-        let m = mp[j] + weight * (gj - mp[j])
-        let v = vp[j] * b2 + (1 - b2) * gj * gj
-        mp[j] = m
-        vp[j] = v
-        pp[j] += -stepSize * (m / (v.squareRoot() / bc2Sqrt + e))
-        j += 1
+        while j < range.upperBound {
+          let gj = g[j]
+          let m = mm[j] + weight * (gj - mm[j])
+          let v = vv[j] * b2 + (1 - b2) * gj * gj
+          mm[j] = m
+          vv[j] = v
+          p[j] += -stepSize * (m / (v.squareRoot() / bc2Sqrt + e))
+          j += 1
+        }
       }
       return
     }
