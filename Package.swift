@@ -15,19 +15,24 @@ let buildHostHasAVX512: Bool = {
 
 /// Kernels are plain Swift loops; without a target-CPU setting Swift emits baseline x86-64 code
 /// (no FMA, SSE2 only), which is up to 80× slower. AVX2+FMA always (the project's minimum CPU),
-/// AVX-512 when the build machine has it. See Documentation/Performance.md.
+/// AVX-512 when the build machine has it. `-fno-math-errno` lets `squareRoot()` (a C shim on
+/// Linux) become a vector instruction instead of a per-lane call that may set errno; the result
+/// is the same IEEE square root. See Documentation/Performance.md.
 let fastMath: [SwiftSetting] =
   buildHostHasAVX512
   ? [
     .unsafeFlags(
       [
         "-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mavx512f", "-Xcc", "-mavx512vl",
-        "-Xcc", "-mavx512bw", "-Xcc", "-mavx512dq",
+        "-Xcc", "-mavx512bw", "-Xcc", "-mavx512dq", "-Xcc", "-fno-math-errno",
       ],
       .when(platforms: [.linux])),
     .define("AUTOGRAD_AVX512", .when(platforms: [.linux])),
   ]
-  : [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"], .when(platforms: [.linux]))]
+  : [
+    .unsafeFlags(
+      ["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-fno-math-errno"], .when(platforms: [.linux]))
+  ]
 
 let package = Package(
   name: "swift-autograd",
