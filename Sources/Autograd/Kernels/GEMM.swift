@@ -1,5 +1,3 @@
-import Synchronization
-
 // Single-precision GEMM: Goto/BLIS-style blocking with packed operands and a SIMD register tile
 // (6×16 of `SIMD8<Float>` on AVX2; 12×32 of `SIMD16<Float>` when built with AVX-512 and
 // `-D AUTOGRAD_AVX512`).
@@ -42,30 +40,6 @@ private enum SGEMMTiling {
   static var dotMaxOutputs: Int { 2048 }
   /// Below this many multiply-adds (m·n·k) the product runs on the calling thread only.
   static var parallelThreshold: Int { 1 << 20 }
-}
-
-/// A packing buffer's address. Sendable because a buffer is owned by exactly one task at a time:
-/// the pool hands it out under its lock and gets it back after the task's last use.
-private struct SGEMMBuffer: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<Float>
-}
-
-/// Packing buffers (`SGEMMTiling.bufferFloats` floats each, 64-byte aligned), reused across calls:
-/// a task takes one and returns it when done. Never freed: there are at most as many as tasks
-/// that ever ran at the same time (the thread count, times concurrent `gemm` callers).
-private let sgemmBufferPool = Mutex<[SGEMMBuffer]>([])
-
-/// Takes a packing buffer from the pool, or allocates one.
-private func acquireSGEMMBuffer() -> UnsafeMutablePointer<Float> {
-  if let pooled = sgemmBufferPool.withLock({ $0.popLast() }) { return pooled.pointer }
-  let raw = UnsafeMutableRawPointer.allocate(
-    byteCount: SGEMMTiling.bufferFloats * MemoryLayout<Float>.stride, alignment: 64)
-  return raw.bindMemory(to: Float.self, capacity: SGEMMTiling.bufferFloats)
-}
-
-/// Returns a buffer obtained from `acquireSGEMMBuffer()` to the pool.
-private func releaseSGEMMBuffer(_ buffer: UnsafeMutablePointer<Float>) {
-  sgemmBufferPool.withLock { $0.append(SGEMMBuffer(pointer: buffer)) }
 }
 
 extension Kernels {
@@ -179,12 +153,20 @@ private struct SGEMMProblem: @unchecked Sendable {
   /// `k`, so every element's summation order is the same whatever slab it is computed in.
   func run(rows: Range<Int>, cols: Range<Int>) {
     if rows.isEmpty || cols.isEmpty { return }
+    // The packing buffer comes from the kernels' reusable scratch space.
+    Kernels.withScratch(Float.self, count: SGEMMTiling.bufferFloats) { buffer in
+      run(rows: rows, cols: cols, packingInto: buffer)
+    }
+  }
+
+  /// ``run(rows:cols:)`` with a packing buffer of `SGEMMTiling.bufferFloats` floats.
+  private func run(
+    rows: Range<Int>, cols: Range<Int>, packingInto buffer: UnsafeMutablePointer<Float>
+  ) {
     let mr = SGEMMTiling.mr
     let nr = SGEMMTiling.nr
     let kBlocks = (k + SGEMMTiling.kc - 1) / SGEMMTiling.kc
     let kcEven = (k + kBlocks - 1) / kBlocks
-    let buffer = acquireSGEMMBuffer()
-    defer { releaseSGEMMBuffer(buffer) }
     // B first: the buffer is 64-byte aligned and every B micro-panel is a multiple of 64 bytes.
     let packedB = buffer
     let packedA = buffer + SGEMMTiling.kc * SGEMMTiling.nc

@@ -22,18 +22,16 @@ extension Kernels {
   ) {
     let (oh, ow) = (g.outH, g.outW)
     let ld = rowStride ?? oh * ow
-    if g.stride == 1 && g.padding == 0 && T.self == Float.self {
+    if g.stride == 1 && g.padding == 0 {
       // The common case (the MNIST CNN's): every row of `col` is oh lines of the image, each
       // ow elements long, with no zeros to write.
-      let source = UnsafeRawPointer(image).assumingMemoryBound(to: Float.self)
-      let target = UnsafeMutableRawPointer(col).assumingMemoryBound(to: Float.self)
       var row = 0
       for c in 0..<g.channels {
         for ki in 0..<g.kernelH {
           for kj in 0..<g.kernelW {
-            let src = source + (c * g.height + ki) * g.width + kj
-            let dst = target + row * ld
-            for y in 0..<oh { copyFloats(from: src + y * g.width, to: dst + y * ow, count: ow) }
+            let src = image + (c * g.height + ki) * g.width + kj
+            let dst = col + row * ld
+            for y in 0..<oh { copyShortRow(from: src + y * g.width, to: dst + y * ow, count: ow) }
             row += 1
           }
         }
@@ -110,50 +108,25 @@ extension Kernels {
     }
   }
 
-  /// Copies `count` elements eight at a time: rows of a convolution are a few dozen elements,
-  /// where a call to `memmove` per row costs more than the copy.
+  /// Copies `count` elements 16, then 8 at a time, then one by one: rows of a convolution are a
+  /// few dozen elements, where a call to `memmove` per row costs more than the copy.
   @inline(__always)
   static func copyShortRow<T: TensorScalar>(
     from source: UnsafePointer<T>, to destination: UnsafeMutablePointer<T>, count: Int
   ) {
-    if T.self == Float.self {
-      copyFloats(
-        from: UnsafeRawPointer(source).assumingMemoryBound(to: Float.self),
-        to: UnsafeMutableRawPointer(destination).assumingMemoryBound(to: Float.self), count: count)
-      return
-    }
     let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(destination))
     let stride = MemoryLayout<T>.stride
     var x = 0
-    while x + 8 <= count {
-      to.storeBytes(
-        of: from.loadUnaligned(fromByteOffset: x * stride, as: SIMD8<T>.self),
-        toByteOffset: x * stride, as: SIMD8<T>.self)
-      x += 8
-    }
-    while x < count {
-      destination[x] = source[x]
-      x += 1
-    }
-  }
-
-  /// Copies `count` floats 16, then 8 at a time, then one by one (a convolution's short rows).
-  @inline(__always)
-  static func copyFloats(
-    from source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int
-  ) {
-    let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(destination))
-    var x = 0
     while x + 16 <= count {
       to.storeBytes(
-        of: from.loadUnaligned(fromByteOffset: 4 * x, as: SIMD16<Float>.self),
-        toByteOffset: 4 * x, as: SIMD16<Float>.self)
+        of: from.loadUnaligned(fromByteOffset: x * stride, as: SIMD16<T>.self),
+        toByteOffset: x * stride, as: SIMD16<T>.self)
       x += 16
     }
     if x + 8 <= count {
       to.storeBytes(
-        of: from.loadUnaligned(fromByteOffset: 4 * x, as: SIMD8<Float>.self),
-        toByteOffset: 4 * x, as: SIMD8<Float>.self)
+        of: from.loadUnaligned(fromByteOffset: x * stride, as: SIMD8<T>.self),
+        toByteOffset: x * stride, as: SIMD8<T>.self)
       x += 8
     }
     while x < count {

@@ -1,8 +1,9 @@
-// A caching allocator for tensor storage, like PyTorch's CUDA caching allocator: a freed buffer
-// of a large tensor is kept and handed to the next tensor of the same byte size, so that a
-// training step, which allocates the same sizes in the same order every time, gets its buffers
-// from the cache instead of from malloc (and, for large buffers, fresh zeroed pages from the
-// kernel, one page fault per 4 KiB).
+// A caching allocator for large buffers, like PyTorch's CUDA caching allocator: a freed buffer
+// is kept and handed to the next request of the same byte size, so that a training step, which
+// allocates the same sizes in the same order every time, gets its buffers from the cache instead
+// of from malloc (and, for large buffers, fresh zeroed pages from the kernel, one page fault per
+// 4 KiB). It serves tensor storage and the kernels' scratch space (im2col columns, partial sums,
+// GEMM packing buffers); it knows nothing of tensors.
 
 import Foundation
 import Synchronization
@@ -17,7 +18,8 @@ private struct StorageCacheState: @unchecked Sendable {
   var statistics = MemoryStatistics()
 }
 
-/// Counters of the tensor-storage allocator; see ``memoryStatistics()``.
+/// Counters of the buffer cache behind tensor storage and kernel scratch space; see
+/// ``memoryStatistics()``.
 public struct MemoryStatistics: Sendable, Equatable {
   /// Buffers of at least the cache's minimum size that were requested.
   public var cacheableRequests = 0
@@ -30,7 +32,7 @@ public struct MemoryStatistics: Sendable, Equatable {
   public var cacheMisses: Int { cacheableRequests - cacheHits }
 }
 
-/// The process-wide cache of free tensor buffers.
+/// The process-wide cache of free buffers (tensor storage and kernel scratch).
 enum StorageCache {
   /// Buffers smaller than this come from malloc directly (cheap, and kept by malloc anyway).
   static let minimumBytes = 32 * 1024
@@ -117,15 +119,16 @@ enum StorageCache {
   }
 }
 
-/// The counters of the tensor-storage cache since the process started.
+/// The counters of the buffer cache since the process started.
 ///
-/// Tensors of at least 32 KiB get their storage from a cache of freed buffers of the same byte
-/// size, so that a training loop, which allocates the same sizes every step, reuses its buffers
-/// instead of allocating (and page-faulting) new ones. Comparing two readings tells how many
-/// buffers a piece of code had to allocate (``MemoryStatistics/cacheMisses``).
+/// Tensor storage and the kernels' scratch space of at least 32 KiB come from a cache of freed
+/// buffers of the same byte size, so that a training loop, which allocates the same sizes every
+/// step, reuses its buffers instead of allocating (and page-faulting) new ones. Comparing two
+/// readings tells how many buffers a piece of code had to allocate
+/// (``MemoryStatistics/cacheMisses``).
 public func memoryStatistics() -> MemoryStatistics { StorageCache.statistics }
 
-/// Sets how many bytes of freed tensor buffers the cache may keep (default 256 MiB, or
+/// Sets how many bytes of freed buffers the cache may keep (default 256 MiB, or
 /// `AUTOGRAD_CACHE_MB` mebibytes), releasing the oldest cached buffers above the new limit.
 ///
 /// `setStorageCacheLimit(0)` empties the cache and turns it off, like
@@ -135,4 +138,18 @@ public func memoryStatistics() -> MemoryStatistics { StorageCache.statistics }
 public func setStorageCacheLimit(_ bytes: Int) {
   precondition(bytes >= 0, "setStorageCacheLimit: the limit must not be negative, got \(bytes)")
   StorageCache.setLimit(bytes)
+}
+
+extension Kernels {
+  /// Calls `body` with an uninitialised, 64-byte aligned buffer of `count` elements from the
+  /// buffer cache, and returns the buffer to the cache afterwards. `body` must not let the
+  /// pointer escape.
+  static func withScratch<T, Result>(
+    _: T.Type, count: Int, _ body: (UnsafeMutablePointer<T>) throws -> Result
+  ) rethrows -> Result {
+    let byteCount = Swift.max(count, 1) * MemoryLayout<T>.stride
+    let buffer = StorageCache.allocate(byteCount: byteCount)
+    defer { StorageCache.release(buffer, byteCount: byteCount) }
+    return try body(buffer.bindMemory(to: T.self, capacity: Swift.max(count, 1)))
+  }
 }
