@@ -14,14 +14,12 @@ extension Kernels {
     var outW: Int { (width + 2 * padding - kernelW) / stride + 1 }
   }
 
-  /// Unfolds one [C, H, W] image into `col`, a [C·kh·kw, outH·outW] matrix (zero padding)
-  /// whose rows are `rowStride` elements apart (so that several images can sit side by side).
+  /// Unfolds one [C, H, W] image into `col`, a [C·kh·kw, outH·outW] matrix (zero padding).
   static func im2col<T: TensorScalar>(
-    _ image: UnsafePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: ConvGeometry,
-    rowStride: Int? = nil
+    _ image: UnsafePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: ConvGeometry
   ) {
     let (oh, ow) = (g.outH, g.outW)
-    let ld = rowStride ?? oh * ow
+    let ld = oh * ow
     if g.stride == 1 && g.padding == 0 {
       // The common case (the MNIST CNN's): every row of `col` is oh lines of the image, each
       // ow elements long, with no zeros to write.
@@ -73,14 +71,13 @@ extension Kernels {
     }
   }
 
-  /// Adds `col` ([C·kh·kw, outH·outW], rows `rowStride` apart) back onto one [C, H, W] image:
-  /// the adjoint of ``im2col(_:_:_:rowStride:)``.
+  /// Adds `col` ([C·kh·kw, outH·outW]) back onto one [C, H, W] image: the adjoint of
+  /// ``im2col(_:_:_:)``.
   static func col2im<T: TensorScalar>(
-    _ col: UnsafePointer<T>, _ image: UnsafeMutablePointer<T>, _ g: ConvGeometry,
-    rowStride: Int? = nil
+    _ col: UnsafePointer<T>, _ image: UnsafeMutablePointer<T>, _ g: ConvGeometry
   ) {
     let (oh, ow) = (g.outH, g.outW)
-    let ld = rowStride ?? oh * ow
+    let ld = oh * ow
     var row = 0
     for c in 0..<g.channels {
       let plane = image + c * g.height * g.width
