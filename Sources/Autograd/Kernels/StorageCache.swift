@@ -39,14 +39,19 @@ enum StorageCache {
 
   /// Bytes of free buffers kept at most: `AUTOGRAD_CACHE_MB` (0 turns the cache off), else
   /// 256 MiB. Oldest free buffers are released first when a new one would exceed it.
-  static let defaultLimit: Int = {
-    if let text = ProcessInfo.processInfo.environment["AUTOGRAD_CACHE_MB"],
-      let megabytes = Int(text.trimmingCharacters(in: .whitespaces)), megabytes >= 0
+  static let defaultLimit = limit(
+    fromEnvironment: ProcessInfo.processInfo.environment["AUTOGRAD_CACHE_MB"])
+
+  /// The limit in bytes for a value of `AUTOGRAD_CACHE_MB`: a non-negative whole number of
+  /// mebibytes; anything else (unset, negative, not a number) gives the default, 256 MiB.
+  static func limit(fromEnvironment text: String?) -> Int {
+    if let text, let megabytes = Int(text.trimmingCharacters(in: .whitespaces)), megabytes >= 0,
+      megabytes <= Int.max >> 20
     {
       return megabytes << 20
     }
     return 256 << 20
-  }()
+  }
 
   private static let state = Mutex(StorageCacheState())
 
@@ -136,7 +141,7 @@ public func memoryStatistics() -> MemoryStatistics { StorageCache.statistics }
 ///
 /// - Parameter bytes: The limit in bytes; must not be negative.
 public func setStorageCacheLimit(_ bytes: Int) {
-  precondition(bytes >= 0, "setStorageCacheLimit: the limit must not be negative, got \(bytes)")
+  check(bytes >= 0, "setStorageCacheLimit: the limit must not be negative, got \(bytes)")
   StorageCache.setLimit(bytes)
 }
 

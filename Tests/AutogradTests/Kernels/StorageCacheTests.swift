@@ -1,0 +1,25 @@
+import Testing
+
+@testable import Autograd
+
+@Suite("Buffer cache settings")
+struct StorageCacheTests {
+  @Test("AUTOGRAD_CACHE_MB: whole mebibytes are taken, anything else gives the 256 MiB default")
+  func environmentLimit() {
+    #expect(StorageCache.limit(fromEnvironment: "12") == 12 << 20)
+    #expect(StorageCache.limit(fromEnvironment: " 0 ") == 0)
+    for bad in [nil, "", "-3", "abc", "1.5", "12MB", "99999999999999999999", "\(Int.max)"] {
+      #expect(StorageCache.limit(fromEnvironment: bad) == 256 << 20, "\(bad ?? "unset")")
+    }
+  }
+
+  @Test("a negative limit stops with a message naming the function and the value")
+  func negativeLimit() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      setStorageCacheLimit(-1)
+    }
+    let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    #expect(
+      stderr.contains("setStorageCacheLimit: the limit must not be negative, got -1"), "\(stderr)")
+  }
+}
