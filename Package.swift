@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import Foundation
 import PackageDescription
 
@@ -39,13 +39,21 @@ let package = Package(
   products: [
     .library(name: "Autograd", targets: ["Autograd"]),
     .library(name: "NN", targets: ["NN"]),
+    .library(name: "ByteFormats", targets: ["ByteFormats"]),
     .executable(name: "mnist-reinforce", targets: ["mnist-reinforce"]),
     .executable(name: "cartpole-reinforce", targets: ["cartpole-reinforce"]),
     .executable(name: "benchmark", targets: ["benchmark"]),
   ],
   targets: [
-    .target(name: "Autograd", swiftSettings: fastMath),
-    .target(name: "NN", dependencies: ["Autograd"], swiftSettings: fastMath),
+    // Raw loops on buffers (GEMM, im2col, reductions, the thread pool, the buffer cache); they
+    // know nothing of tensors or the tape. An implementation detail of Autograd: `package` API.
+    .target(name: "AutogradKernels", swiftSettings: fastMath),
+    // Tensors, ops and the tape, on the kernels.
+    .target(name: "Autograd", dependencies: ["AutogradKernels"], swiftSettings: fastMath),
+    // General byte formats (gzip/inflate, CRC-32, Huffman codes, IDX); no tensors.
+    .target(name: "ByteFormats"),
+    // Modules, layers, losses, optimizers, checkpoints, datasets: Autograd's public API only.
+    .target(name: "NN", dependencies: ["Autograd", "ByteFormats"], swiftSettings: fastMath),
     .target(
       name: "ExampleSupport", dependencies: ["NN"], path: "Sources/Examples/ExampleSupport",
       swiftSettings: fastMath),
@@ -64,9 +72,10 @@ let package = Package(
     .executableTarget(
       name: "benchmark", dependencies: ["MNISTReinforce", "ExampleSupport", "NN"],
       path: "Sources/Examples/benchmark", swiftSettings: fastMath),
-    .testTarget(name: "AutogradTests", dependencies: ["Autograd"], swiftSettings: fastMath),
     .testTarget(
-      name: "NNTests", dependencies: ["NN", "Autograd"], exclude: ["Fixtures"],
+      name: "AutogradTests", dependencies: ["Autograd", "AutogradKernels"], swiftSettings: fastMath),
+    .testTarget(
+      name: "NNTests", dependencies: ["NN", "Autograd", "ByteFormats"], exclude: ["Fixtures"],
       swiftSettings: fastMath),
     .testTarget(
       name: "ExamplesTests",

@@ -1,3 +1,5 @@
+import AutogradKernels
+
 /// Per-thread switches of the tape: whether ops are recorded.
 enum GradMode {
   /// Whether ops record their backward. Bound per thread (or task) by ``noGrad(_:)``.

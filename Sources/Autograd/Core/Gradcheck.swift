@@ -1,3 +1,5 @@
+import AutogradKernels
+
 /// The outcome of ``gradcheck(_:inputs:eps:atol:rtol:_:)``: whether every analytic derivative
 /// matched its central-difference estimate, and the worst element.
 public struct GradcheckResult: Sendable, CustomStringConvertible {
@@ -96,4 +98,50 @@ public func gradcheck(
     name: name, passed: worst.excess <= 0 || total == 0, inputIndex: worst.input,
     elementIndex: worst.element, outputIndex: worst.output, analytic: worst.a,
     numeric: worst.n, checkedElements: total)
+}
+
+/// Checks the second derivatives of `function` at `inputs` against central differences, like
+/// `torch.autograd.gradgradcheck`: ``gradcheck(_:inputs:eps:atol:rtol:_:)`` of the
+/// vector-Jacobian product `(x, v) ↦ vᵀ·∂f/∂x`, computed with `createGraph`, with respect to
+/// both the inputs `x` and the vector `v`.
+///
+/// - Parameters:
+///   - gradOutputs: The vector `v`, of the output's shape (float64); by default uniform in
+///     [−1, 1) from a fixed seed.
+/// The returned result names the inputs in the order `inputs`, then `v`.
+public func gradgradcheck(
+  _ name: String = "function", inputs: [Tensor], gradOutputs: Tensor? = nil, eps: Double = 1e-6,
+  atol: Double = 1e-5, rtol: Double = 1e-3, _ function: @escaping ([Tensor]) -> Tensor
+) -> GradcheckResult {
+  let probe = noGrad { function(inputs.map { $0.detached() }) }
+  let v =
+    gradOutputs
+    ?? Tensor.uniform(
+      probe.shape, low: -1, high: 1, dtype: .float64, generator: Generator(seed: 0x5eed))
+  check(
+    v.shape == probe.shape,
+    "gradgradcheck: gradOutputs of shape \(v.shape) does not match the output shape \(probe.shape)")
+  let n = inputs.count
+  return gradcheck(
+    "\(name) (second order)", inputs: inputs + [v], eps: eps, atol: atol, rtol: rtol
+  ) { all in
+    // In gradcheck's analytic pass the inputs are its leaves; in its numeric passes they are
+    // plain values with recording off, so make leaves of them and record here.
+    let floating = all.map { $0.dtype == .float64 }
+    let leaves = all.enumerated().map { i, x in
+      floating[i] && !(x.requiresGrad && isGradEnabled) ? x.requiringGrad() : x
+    }
+    return withGradEnabled(true) {
+      let output = function(Array(leaves[0..<n]))
+      let wrt = (0..<n).filter { floating[$0] }
+      guard output.requiresGrad, !wrt.isEmpty else {
+        return Tensor.zeros([wrt.reduce(0) { $0 + all[$1].count }], dtype: .float64)
+      }
+      let grads = grad(
+        [output], wrt.map { leaves[$0] }, gradOutputs: [leaves[n]], createGraph: true,
+        allowUnused: true)
+      return Tensor.cat(
+        zip(grads, wrt).map { g, i in (g ?? Tensor.zeros(like: all[i])).reshape([-1]) })
+    }
+  }
 }

@@ -1,101 +1,144 @@
-/// Every operation the tape can record, one case per primitive.
-///
-/// A differentiable op records a node with its case; the gradient-check table must exercise every
-/// differentiable case (a test fails otherwise), so a new op cannot go untested.
-public enum OpKind: String, Sendable, CaseIterable, CustomStringConvertible {
-  /// A leaf tensor created by the user with `requiresGrad`.
-  case leaf
-  /// Elementwise `a + b` with broadcasting.
-  case add
-  /// Elementwise `a − b` with broadcasting.
-  case sub
-  /// Elementwise `a × b` with broadcasting.
-  case mul
-  /// Elementwise `a ÷ b` with broadcasting.
-  case div
-  /// `x + c` for a scalar `c`.
-  case addScalar
-  /// `x × c` for a scalar `c`.
-  case mulScalar
-  /// `c ÷ x` for a scalar `c`.
-  case reciprocalScalar
-  /// `−x`.
-  case neg
-  /// `eˣ`.
-  case exp
-  /// `ln x`.
-  case log
-  /// `xᵖ` for a scalar exponent.
-  case pow
-  /// `√x`.
-  case sqrt
-  /// `tanh x`.
-  case tanh
-  /// `1 / (1 + e⁻ˣ)`.
-  case sigmoid
-  /// `max(x, 0)`.
-  case relu
-  /// `min(max(x, lo), hi)`.
-  case clamp
-  /// `|x|`.
-  case abs
-  /// `(1/β)·log(1 + e^(β·x))`, or `x` where `β·x` exceeds a threshold.
-  case softplus
-  /// A conversion between floating-point types.
-  case cast
-  /// Sum over all or some axes.
-  case sum
-  /// Mean over all or some axes.
-  case mean
-  /// Maximum over all or some axes (gradient split evenly among ties, like `amax`).
-  case max
-  /// Maximum along one axis (gradient to the first maximum).
-  case maxAlongAxis
-  /// `log Σ exp` along an axis, computed stably.
-  case logsumexp
-  /// Index of the maximum; not differentiable.
-  case argmax
-  /// Matrix product, 2-D or batched 3-D with a broadcast batch axis.
-  case matmul
-  /// `x·Wᵀ + b`, the affine map of a linear layer.
-  case linear
-  /// A new shape over the same elements (reshape, flatten, squeeze, unsqueeze).
-  case reshape
-  /// A permutation of axes (transpose, permute).
-  case permute
-  /// Broadcasting to a larger shape.
-  case expand
-  /// A strided range along one axis.
-  case slice
-  /// Concatenation along an axis.
-  case concat
-  /// Softmax along an axis.
-  case softmax
-  /// Log-softmax along an axis.
-  case logSoftmax
-  /// PyTorch's `gather` along an axis.
-  case gather
-  /// PyTorch's `index_select` along an axis.
-  case indexSelect
-  /// 2-D convolution with stride, padding and bias.
-  case conv2d
-  /// 2-D max pooling.
-  case maxPool2d
-  /// Inverted dropout.
-  case dropout
-  /// Categorical sampling (`multinomial`); not differentiable.
-  case multinomial
-  /// Elementwise comparison; not differentiable.
-  case compare
+import AutogradKernels
 
-  /// Whether the op has a gradient (and so must appear in the gradient-check table).
-  public var isDifferentiable: Bool {
-    switch self {
-    case .leaf, .argmax, .multinomial, .compare: false
-    default: true
-    }
+/// The name of an operation the tape records: a built-in op or a user's differentiable function.
+///
+/// Every built-in op has a constant here (`.add`, `.matmul`, `.conv2d`, …) and is listed in
+/// ``builtIn``; the gradient-check table must record every differentiable one (a test fails
+/// otherwise), so a new op cannot go untested. A ``DifferentiableFunction`` or a call to
+/// ``Tensor/record(_:inputs:output:savingOutput:derivative:)`` names its own kind.
+public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+  /// The op's name, as used in messages and by ``Tensor/gradFunction``.
+  public let name: String
+  /// Whether the op has a gradient (and so must appear in the gradient-check table when built in).
+  public let isDifferentiable: Bool
+
+  /// An op kind called `name`.
+  public init(_ name: String, isDifferentiable: Bool = true) {
+    self.name = name
+    self.isDifferentiable = isDifferentiable
   }
 
-  /// The op's name as used in messages.
-  public var description: String { rawValue }
+  /// A differentiable op kind written as a string literal: `"myOp"`.
+  public init(stringLiteral name: String) { self.init(name) }
+
+  /// The op's name.
+  public var description: String { name }
+
+  /// Kinds are equal when their names are.
+  public static func == (a: OpKind, b: OpKind) -> Bool { a.name == b.name }
+  /// Hashes the name.
+  public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
+  /// A leaf tensor created by the user with `requiresGrad`.
+  public static let leaf = OpKind("leaf", isDifferentiable: false)
+  /// Elementwise `a + b` with broadcasting.
+  public static let add = OpKind("add")
+  /// Elementwise `a − b` with broadcasting.
+  public static let sub = OpKind("sub")
+  /// Elementwise `a × b` with broadcasting.
+  public static let mul = OpKind("mul")
+  /// Elementwise `a ÷ b` with broadcasting.
+  public static let div = OpKind("div")
+  /// `x + c` for a scalar `c`.
+  public static let addScalar = OpKind("addScalar")
+  /// `x × c` for a scalar `c`.
+  public static let mulScalar = OpKind("mulScalar")
+  /// `c ÷ x` for a scalar `c`.
+  public static let reciprocalScalar = OpKind("reciprocalScalar")
+  /// `−x`.
+  public static let neg = OpKind("neg")
+  /// `eˣ`.
+  public static let exp = OpKind("exp")
+  /// `ln x`.
+  public static let log = OpKind("log")
+  /// `xᵖ` for a scalar exponent.
+  public static let pow = OpKind("pow")
+  /// `√x`.
+  public static let sqrt = OpKind("sqrt")
+  /// `tanh x`.
+  public static let tanh = OpKind("tanh")
+  /// `1 / (1 + e⁻ˣ)`.
+  public static let sigmoid = OpKind("sigmoid")
+  /// `max(x, 0)`.
+  public static let relu = OpKind("relu")
+  /// `min(max(x, lo), hi)`.
+  public static let clamp = OpKind("clamp")
+  /// `|x|`.
+  public static let abs = OpKind("abs")
+  /// `(1/β)·log(1 + e^(β·x))`, or `x` where `β·x` exceeds a threshold.
+  public static let softplus = OpKind("softplus")
+  /// The gradient `g` passed where a condition on `x` holds and 0 elsewhere: the backward of
+  /// relu and clamp (PyTorch's `threshold_backward`).
+  public static let gate = OpKind("gate")
+  /// `where(condition, a, b)`: elements of `a` where the mask is non-zero, of `b` elsewhere.
+  public static let select = OpKind("where")
+  /// A conversion between floating-point types.
+  public static let cast = OpKind("cast")
+  /// Sum over all or some axes.
+  public static let sum = OpKind("sum")
+  /// Mean over all or some axes.
+  public static let mean = OpKind("mean")
+  /// Maximum over all or some axes (gradient split evenly among ties, like `amax`).
+  public static let max = OpKind("max")
+  /// Maximum along one axis (gradient to the first maximum).
+  public static let maxAlongAxis = OpKind("maxAlongAxis")
+  /// `log Σ exp` along an axis, computed stably.
+  public static let logsumexp = OpKind("logsumexp")
+  /// Index of the maximum; not differentiable.
+  public static let argmax = OpKind("argmax", isDifferentiable: false)
+  /// Matrix product, 2-D or batched 3-D with a broadcast batch axis (either operand may be
+  /// transposed: the backward of a product is a product).
+  public static let matmul = OpKind("matmul")
+  /// `x·Wᵀ + b`, the affine map of a linear layer.
+  public static let linear = OpKind("linear")
+  /// A new shape over the same elements (reshape, flatten, squeeze, unsqueeze).
+  public static let reshape = OpKind("reshape")
+  /// A permutation of axes (transpose, permute).
+  public static let permute = OpKind("permute")
+  /// Broadcasting to a larger shape.
+  public static let expand = OpKind("expand")
+  /// A strided range along one axis.
+  public static let slice = OpKind("slice")
+  /// Zeros with a tensor written into a strided range along one axis (the backward of slice).
+  public static let sliceBackward = OpKind("sliceBackward")
+  /// Concatenation along an axis.
+  public static let concat = OpKind("concat")
+  /// Softmax along an axis.
+  public static let softmax = OpKind("softmax")
+  /// Log-softmax along an axis.
+  public static let logSoftmax = OpKind("logSoftmax")
+  /// PyTorch's `gather` along an axis.
+  public static let gather = OpKind("gather")
+  /// PyTorch's `scatter_add` into zeros: the adjoint of `gather`.
+  public static let scatterAdd = OpKind("scatterAdd")
+  /// PyTorch's `index_select` along an axis.
+  public static let indexSelect = OpKind("indexSelect")
+  /// PyTorch's `index_add` into zeros: the adjoint of `index_select`.
+  public static let indexAdd = OpKind("indexAdd")
+  /// 2-D convolution with stride, padding and bias.
+  public static let conv2d = OpKind("conv2d")
+  /// The gradient of a 2-D convolution with respect to its input (a transposed convolution).
+  public static let conv2dInputGrad = OpKind("conv2dInputGrad")
+  /// The gradient of a 2-D convolution with respect to its weight.
+  public static let conv2dWeightGrad = OpKind("conv2dWeightGrad")
+  /// 2-D max pooling.
+  public static let maxPool2d = OpKind("maxPool2d")
+  /// The gradient of max pooling: the output gradient added at each window's maximum.
+  public static let maxPool2dBackward = OpKind("maxPool2dBackward")
+  /// Inverted dropout.
+  public static let dropout = OpKind("dropout")
+  /// Categorical sampling (`multinomial`); not differentiable.
+  public static let multinomial = OpKind("multinomial", isDifferentiable: false)
+  /// Elementwise comparison; not differentiable.
+  public static let compare = OpKind("compare", isDifferentiable: false)
+
+  /// Every built-in op, differentiable or not.
+  public static let builtIn: [OpKind] = [
+    .leaf, .add, .sub, .mul, .div, .addScalar, .mulScalar, .reciprocalScalar, .neg, .exp, .log,
+    .pow, .sqrt, .tanh, .sigmoid, .relu, .clamp, .abs, .softplus, .gate, .select, .cast, .sum,
+    .mean, .max, .maxAlongAxis, .logsumexp, .argmax, .matmul, .linear, .reshape, .permute,
+    .expand, .slice, .sliceBackward, .concat, .softmax, .logSoftmax, .gather, .scatterAdd,
+    .indexSelect, .indexAdd, .conv2d, .conv2dInputGrad, .conv2dWeightGrad, .maxPool2d,
+    .maxPool2dBackward, .dropout, .multinomial, .compare,
+  ]
 }

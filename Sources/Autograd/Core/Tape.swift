@@ -1,11 +1,39 @@
 // The tape: how ops are recorded and how backward walks them.
 //
-// Recording: an op computes its output with kernels, then calls `record`, which attaches a node
-// holding the inputs' nodes and the op's pullback — only when grad mode is on and some input
-// requires a gradient. Backward: collect the nodes reachable from the root with an explicit stack,
-// visit them in decreasing creation order (a valid reverse topological order), sum each node's
-// incoming gradients before running its pullback once, accumulate into leaves, and free each
-// pullback unless the graph is retained.
+// Recording: an op computes its output (with kernels, or with other ops under `noGrad`), then
+// calls `record`, which attaches a node holding the inputs' nodes and the op's derivative rule —
+// only when grad mode is on and some input requires a gradient. Backward: collect the nodes
+// reachable from the roots with an explicit stack, visit them in decreasing creation order (a
+// valid reverse topological order), sum each node's incoming gradients before running its rule
+// once, accumulate into leaves, and free each rule unless the graph is retained. Derivative rules
+// are written in tensor ops, so with `createGraph` (grad mode on during backward) the gradient is
+// itself recorded and can be differentiated again.
+
+import AutogradKernels
+
+/// What a derivative rule receives when backward reaches its op: the gradient flowing into the
+/// op's output, the output itself (when the op saved it) and which inputs need a gradient.
+public struct GradientContext {
+  /// The gradient of the objective with respect to the op's output (`grad_output`).
+  public let gradOutput: Tensor
+  let node: Node
+  let needed: [Bool]
+
+  /// The op's output, attached to the graph, for rules written in terms of it (`exp`, `tanh`,
+  /// `softmax`). Available when the op was recorded with `savingOutput: true`.
+  public var output: Tensor {
+    guard let output = node.tensor else {
+      fatalError(
+        "\(node.op): the derivative rule reads its output, but the op was recorded without savingOutput: true"
+      )
+    }
+    return output
+  }
+
+  /// Whether input `index` needs a gradient in this backward pass (PyTorch's
+  /// `ctx.needs_input_grad`): a rule may skip work for the others and return `nil` there.
+  public func needsGradient(ofInput index: Int) -> Bool { needed[index] }
+}
 
 extension Tensor {
   /// Whether gradients flow to this tensor: set on leaves, inherited by results of ops.
@@ -19,7 +47,8 @@ extension Tensor {
         check(
           dtype.isFloatingPoint,
           "requiresGrad: only floating-point tensors can require gradients, got \(dtype)")
-        node = Node(op: .leaf, inputs: [], shape: shape, dtype: dtype, pullback: nil)
+        node = Node(
+          op: .leaf, inputs: [], shape: shape, dtype: dtype, storage: storage, derivative: nil)
       } else {
         check(
           node == nil || node!.op == .leaf,
@@ -40,7 +69,7 @@ extension Tensor {
   /// Whether the tensor is a leaf: created by the user rather than by a recorded op.
   public var isLeaf: Bool { node == nil || node!.op == .leaf }
 
-  /// The name of the op that produced this tensor on the tape (`nil` for leaves and constants),
+  /// The kind of op that produced this tensor on the tape (`nil` for leaves and constants),
   /// like `grad_fn`.
   public var gradFunction: OpKind? {
     guard let node, node.op != .leaf else { return nil }
@@ -49,7 +78,8 @@ extension Tensor {
 
   /// The accumulated gradient of a leaf (or of a non-leaf after ``retainGrad()``).
   ///
-  /// Gradients accumulate over backward calls until set to `nil` (``zeroGrad()``).
+  /// Gradients accumulate over backward calls until set to `nil` (``zeroGrad()``). After
+  /// `backward(createGraph: true)` the gradient is itself on the tape and can be differentiated.
   public var grad: Tensor? {
     get { node?.grad }
     nonmutating set { node?.grad = newValue }
@@ -61,7 +91,7 @@ extension Tensor {
   /// Asks a non-leaf tensor to keep its gradient after backward.
   public func retainGrad() {
     guard let node else {
-      fatalError("retainGrad: tensor does not require grad")
+      fatalError("retainGrad: tensor of shape \(shape) does not require grad")
     }
     if node.op != .leaf { node.retainsGrad = true }
   }
@@ -69,25 +99,48 @@ extension Tensor {
   /// The same values cut off from the tape, like `tensor.detach()`. Shares storage.
   public func detached() -> Tensor { Tensor(shape: shape, storage: storage) }
 
-  /// Attaches a node for `op` to `output` when recording is on and an input requires a gradient.
+  /// Records `output` on the tape as the result of the differentiable op `op` of `inputs`, with
+  /// the derivative rule `derivative`: the one mechanism behind every built-in op, open to users
+  /// (a function with its own backward, like MLX's custom VJP or a `torch.autograd.Function`).
   ///
-  /// `pullback` maps the output's gradient to one gradient per input (`nil` where the input needs
-  /// none). It must capture only detached tensors, never `output` itself or a tensor with a node.
-  static func record(
-    _ op: OpKind, _ inputs: [Tensor], _ output: Tensor,
-    _ pullback: @escaping (Tensor) -> [Tensor?]
+  /// Compute `output` first (from raw buffers, or with ops under ``noGrad(_:)``), then record
+  /// it. Nothing is recorded — `output` comes back as it is — when grad mode is off or no input
+  /// requires a gradient.
+  ///
+  /// The rule maps ``GradientContext/gradOutput`` to one gradient per input (`nil` where an
+  /// input needs none), each of that input's shape and type. Write it in tensor ops: backward
+  /// with `createGraph` records those ops, so the gradient can be differentiated again. It may
+  /// capture the inputs; it must not capture `output` (a reference cycle, and a second
+  /// derivative that misses the output's own dependence on the inputs) — pass
+  /// `savingOutput: true` and read ``GradientContext/output`` instead.
+  ///
+  /// ```swift
+  /// // A straight-through estimator: round forward, identity backward.
+  /// func roundSTE(_ x: Tensor) -> Tensor {
+  ///   let y = noGrad { (x + 0.5).floorLike() }  // any forward computation
+  ///   return Tensor.record("roundSTE", inputs: [x], output: y) { ctx in [ctx.gradOutput] }
+  /// }
+  /// ```
+  public static func record(
+    _ op: OpKind, inputs: [Tensor], output: Tensor, savingOutput: Bool = false,
+    derivative: @escaping (GradientContext) -> [Tensor?]
   ) -> Tensor {
-    guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return output }
-    var result = output
-    result.node = Node(
+    guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else {
+      if output.node == nil && inputs.contains(where: \.isGradientWithoutGraph) {
+        var marked = output
+        marked.isGradientWithoutGraph = true
+        return marked
+      }
+      return output
+    }
+    check(op.isDifferentiable, "record: \(op) is marked as not differentiable")
+    var result = output.detached()
+    let node = Node(
       op: op, inputs: inputs.map(\.node), shape: output.shape, dtype: output.dtype,
-      pullback: pullback)
+      storage: savingOutput ? output.storage : nil, derivative: derivative)
+    if GradMode.detectsAnomalies { node.creationSite = callSite() }
+    result.node = node
     return result
-  }
-
-  /// Whether an op with these inputs will be recorded (so saved values are needed).
-  static func willRecord(_ inputs: Tensor...) -> Bool {
-    GradMode.isEnabled && inputs.contains { $0.node != nil }
   }
 
   /// Computes the gradient of this tensor with respect to every leaf that requires one and adds it
@@ -96,35 +149,131 @@ extension Tensor {
   /// - Parameters:
   ///   - gradient: The gradient of the final objective with respect to this tensor. Needed unless
   ///     the tensor has exactly one element, in which case it defaults to 1.
-  ///   - retainGraph: Keep the graph so that backward can run through it again.
-  public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) {
+  ///   - retainGraph: Keep the graph so that backward can run through it again. Defaults to
+  ///     `createGraph`, as in PyTorch.
+  ///   - createGraph: Record the backward pass itself, so that the gradients (``grad``) can be
+  ///     differentiated again (gradient penalties, Hessian-vector products). Note that a leaf's
+  ///     gradient then refers to the graph that refers to the leaf; set it to `nil` when done,
+  ///     or use ``grad(_:_:gradOutputs:retainGraph:createGraph:allowUnused:)``, which leaves
+  ///     ``grad`` alone.
+  public func backward(
+    gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false
+  ) {
     guard let root = node else {
-      fatalError(
-        "backward: tensor of shape \(shape) does not require grad and has no grad function")
+      fatalError(Tensor.noGraphMessage("backward", self))
     }
-    let seed: Tensor
+    let seed = Tensor.seed(for: self, gradient, "backward", createGraph: createGraph)
+    withGradEnabled(createGraph) {
+      _ = Tape.run(
+        roots: [(root, seed)], targets: nil, retainGraph: retainGraph ?? createGraph,
+        createGraph: createGraph)
+    }
+  }
+
+  /// Why `tensor` has no graph, for `op`.
+  static func noGraphMessage(_ op: String, _ tensor: Tensor) -> String {
+    if tensor.isGradientWithoutGraph {
+      return
+        "\(op): tensor of shape \(tensor.shape) has no grad function because it is (computed from) a gradient that backward computed without createGraph; pass createGraph: true to backward or grad to differentiate a gradient again"
+    }
+    return "\(op): tensor of shape \(tensor.shape) does not require grad and has no grad function"
+  }
+
+  /// The seed gradient of `output`: `gradient` (checked, converted) or 1 for one element.
+  static func seed(for output: Tensor, _ gradient: Tensor?, _ op: String, createGraph: Bool)
+    -> Tensor
+  {
     if let gradient {
       check(
-        gradient.shape == shape,
-        "backward: gradient shape \(gradient.shape) does not match tensor shape \(shape)")
-      seed = gradient.to(dtype).detached()
-    } else {
-      check(
-        count == 1,
-        "backward: grad can be implicitly created only for scalar outputs; this tensor has shape \(shape), so pass backward(gradient:)"
-      )
-      seed = Tensor.ones(shape, dtype: dtype)
+        gradient.shape == output.shape,
+        "\(op): gradient shape \(gradient.shape) does not match tensor shape \(output.shape)")
+      let converted = gradient.to(output.dtype)
+      return createGraph ? converted : converted.detached()
     }
-    noGrad { Tape.run(from: root, seed: seed, retainGraph: retainGraph) }
+    check(
+      output.count == 1,
+      "\(op): grad can be implicitly created only for scalar outputs; this tensor has shape \(output.shape), so pass a gradient"
+    )
+    return Tensor.ones(output.shape, dtype: output.dtype)
   }
+}
+
+/// The gradients of `outputs` with respect to `inputs`, returned rather than accumulated into
+/// ``Tensor/grad``, like `torch.autograd.grad`.
+///
+/// - Parameters:
+///   - outputs: The tensors to differentiate; each needs a gradient in `gradOutputs` unless it
+///     has one element.
+///   - inputs: The tensors to differentiate with respect to: leaves or intermediate results,
+///     each requiring a gradient.
+///   - gradOutputs: The vector of the vector-Jacobian product, one per output (`nil` entries, or
+///     no array, mean 1 for one-element outputs).
+///   - retainGraph: Keep the graph for another backward. Defaults to `createGraph`.
+///   - createGraph: Record the backward pass so that the returned gradients can be
+///     differentiated again.
+///   - allowUnused: Return `nil` for an input the outputs do not depend on, instead of stopping.
+/// - Returns: One gradient per input, of its shape; `nil` only for unused inputs when
+///   `allowUnused` is set.
+public func grad(
+  _ outputs: [Tensor], _ inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
+  retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false
+) -> [Tensor?] {
+  check(!outputs.isEmpty, "grad: expected at least one output")
+  if let gradOutputs {
+    check(
+      gradOutputs.count == outputs.count,
+      "grad: got \(gradOutputs.count) gradOutputs for \(outputs.count) outputs")
+  }
+  var roots = [(Node, Tensor)]()
+  for (i, output) in outputs.enumerated() {
+    guard let node = output.node else {
+      fatalError(Tensor.noGraphMessage("grad", output) + " (output \(i))")
+    }
+    roots.append(
+      (
+        node,
+        Tensor.seed(for: output, gradOutputs?[i] ?? nil, "grad", createGraph: createGraph)
+      ))
+  }
+  var targets = [Node]()
+  for (i, input) in inputs.enumerated() {
+    guard let node = input.node else {
+      fatalError("grad: input \(i) of shape \(input.shape) does not require grad")
+    }
+    targets.append(node)
+  }
+  let results = withGradEnabled(createGraph) {
+    Tape.run(
+      roots: roots, targets: targets, retainGraph: retainGraph ?? createGraph,
+      createGraph: createGraph)
+  }
+  for (i, result) in results.enumerated() where result == nil {
+    check(
+      allowUnused,
+      "grad: input \(i) of shape \(inputs[i].shape) was not used in the graph of the outputs; pass allowUnused: true if this is intended"
+    )
+  }
+  return results
+}
+
+/// The gradient of one `output` with respect to one `input`, like
+/// `torch.autograd.grad(output, input)[0]`; zeros when `output` does not depend on `input`.
+public func grad(
+  _ output: Tensor, _ input: Tensor, gradOutput: Tensor? = nil, retainGraph: Bool? = nil,
+  createGraph: Bool = false
+) -> Tensor {
+  grad(
+    [output], [input], gradOutputs: [gradOutput], retainGraph: retainGraph,
+    createGraph: createGraph, allowUnused: true)[0] ?? Tensor.zeros(like: input)
 }
 
 /// The backward pass over recorded nodes.
 enum Tape {
-  /// All nodes reachable from `root`, found iteratively (no recursion, any depth).
-  static func reachable(from root: Node) -> [Node] {
-    var seen: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
-    var stack = [root]
+  /// All nodes reachable from `roots`, found iteratively (no recursion, any depth).
+  static func reachable(from roots: [Node]) -> [Node] {
+    var seen = Set<ObjectIdentifier>()
+    var stack = [Node]()
+    for root in roots where seen.insert(ObjectIdentifier(root)).inserted { stack.append(root) }
     var nodes = [Node]()
     while let node = stack.popLast() {
       nodes.append(node)
@@ -135,53 +284,118 @@ enum Tape {
     return nodes
   }
 
-  static func run(from root: Node, seed: Tensor, retainGraph: Bool) {
-    let order = reachable(from: root).sorted { $0.sequence > $1.sequence }
-    var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+  /// Runs backward from `roots` (node, seed gradient).
+  ///
+  /// Without `targets`, gradients accumulate into leaves (and retained non-leaves). With
+  /// `targets`, nothing is accumulated: the gradient reaching each target is returned (`nil`
+  /// where none does), and only the nodes on a path to a target run their rules.
+  static func run(
+    roots: [(Node, Tensor)], targets: [Node]?, retainGraph: Bool, createGraph: Bool
+  ) -> [Tensor?] {
+    let order = reachable(from: roots.map(\.0)).sorted { $0.sequence > $1.sequence }
+    var targetSlots = [ObjectIdentifier: [Int]]()
+    var needed: Set<ObjectIdentifier>?
+    if let targets {
+      for (i, target) in targets.enumerated() {
+        targetSlots[ObjectIdentifier(target), default: []].append(i)
+      }
+      // Nodes from which a target is reachable, found in creation order (inputs come first).
+      var onPath = Set(targetSlots.keys)
+      for node in order.reversed()
+      where node.inputs.contains(where: { $0.map { onPath.contains(ObjectIdentifier($0)) } ?? false })
+      {
+        onPath.insert(ObjectIdentifier(node))
+      }
+      needed = onPath
+    }
+    var results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
+    var pending = [ObjectIdentifier: Tensor]()
+    for (node, seed) in roots {
+      let key = ObjectIdentifier(node)
+      pending[key] = pending[key].map { $0 + seed } ?? seed
+    }
     for node in order {
-      guard let grad = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
-      if node.op == .leaf || node.retainsGrad {
+      let key = ObjectIdentifier(node)
+      guard var grad = pending.removeValue(forKey: key) else { continue }
+      if let needed, !needed.contains(key) { continue }
+      if !createGraph { grad.isGradientWithoutGraph = true }
+      for hook in node.hooks {
+        guard let replaced = hook.body(grad) else { continue }
+        check(
+          replaced.shape == node.shape,
+          "hook: a tensor hook returned a gradient of shape \(replaced.shape) for a tensor of shape \(node.shape)"
+        )
+        grad = replaced.to(node.dtype)
+        if !createGraph { grad.isGradientWithoutGraph = true }
+      }
+      if let slots = targetSlots[key] {
+        for slot in slots { results[slot] = grad }
+      }
+      if targets == nil && (node.op == .leaf || node.retainsGrad) {
         node.grad = node.grad.map { $0 + grad } ?? grad
+        if !createGraph { node.grad!.isGradientWithoutGraph = true }
+        if node.op == .leaf, let leaf = node.tensor {
+          for hook in node.postAccumulateHooks { hook.body(leaf) }
+        }
       }
       if node.op == .leaf { continue }
-      guard let pullback = node.pullback else {
+      guard let derivative = node.derivative else {
         fatalError(
           "backward: trying to backward through the graph a second time (the \(node.op) node's saved values were already freed); pass retainGraph: true to the first backward call"
         )
       }
-      let inputGrads = pullback(grad)
+      let context = GradientContext(
+        gradOutput: grad, node: node,
+        needed: node.inputs.map { input in
+          guard let input else { return false }
+          return needed?.contains(ObjectIdentifier(input)) ?? true
+        })
+      let inputGrads = derivative(context)
+      check(
+        inputGrads.count == node.inputs.count,
+        "backward: the derivative rule of \(node.op) returned \(inputGrads.count) gradients for \(node.inputs.count) inputs"
+      )
       if GradMode.detectsAnomalies { checkAnomalies(node, grad, inputGrads) }
       if !retainGraph {
-        node.pullback = nil
+        node.derivative = nil
+        if node.op != .leaf { node.storage = nil }
         node.isFreed = true
       }
       for (input, inputGrad) in zip(node.inputs, inputGrads) {
         guard let input, let inputGrad else { continue }
+        let inputKey = ObjectIdentifier(input)
+        if let needed, !needed.contains(inputKey) { continue }
         check(
           inputGrad.shape == input.shape,
           "backward: \(node.op) produced a gradient of shape \(inputGrad.shape) for an input of shape \(input.shape)"
         )
-        let key = ObjectIdentifier(input)
-        pending[key] = pending[key].map { $0 + inputGrad } ?? inputGrad
+        check(
+          inputGrad.dtype == input.dtype,
+          "backward: \(node.op) produced a \(inputGrad.dtype) gradient for a \(input.dtype) input of shape \(input.shape)"
+        )
+        pending[inputKey] = pending[inputKey].map { $0 + inputGrad } ?? inputGrad
       }
     }
+    return results
   }
 
-  /// Stops at the first non-finite gradient returned by `node`'s pullback (anomaly mode).
+  /// Stops at the first non-finite gradient returned by `node`'s rule (anomaly mode), naming
+  /// the op and, when captured, where it was called from.
   static func checkAnomalies(_ node: Node, _ upstream: Tensor, _ grads: [Tensor?]) {
     for (i, g) in grads.enumerated() {
       guard let g, !g.doubleScalars.allSatisfy(\.isFinite) else { continue }
       let upstreamFinite = upstream.doubleScalars.allSatisfy(\.isFinite)
       fatalError(
         "anomaly: the backward of \(node.op) (output shape \(node.shape)) returned a NaN or infinite gradient for input \(i) of shape \(g.shape)"
-          + (upstreamFinite ? "" : "; its incoming gradient was already non-finite"))
+          + (upstreamFinite ? "" : "; its incoming gradient was already non-finite")
+          + (node.creationSite?.firstCallerOutsideLibrary.map { "; the op was created at \($0)" } ?? ""))
     }
   }
 
   /// The set of ops recorded in the graph that produced `tensor`.
   static func ops(in tensor: Tensor) -> Set<OpKind> {
     guard let root = tensor.node else { return [] }
-    return Set(reachable(from: root).map(\.op))
+    return Set(reachable(from: [root]).map(\.op))
   }
 }
 

@@ -1,3 +1,5 @@
+import AutogradKernels
+
 extension Tensor {
   /// A tensor of the given shape filled with `value`.
   public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) -> Tensor {

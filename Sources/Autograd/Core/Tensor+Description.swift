@@ -1,3 +1,5 @@
+import AutogradKernels
+
 extension Tensor: CustomStringConvertible {
   /// Shape, element type and values, nested like PyTorch's printout; long axes are elided.
   public var description: String {

@@ -1,3 +1,5 @@
+import AutogradKernels
+
 // In-place writes, reserved for optimizers and checkpoint loading.
 
 extension Tensor {

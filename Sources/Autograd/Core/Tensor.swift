@@ -1,3 +1,5 @@
+import AutogradKernels
+
 /// An n-dimensional array of numbers, row-major and contiguous, that records the ops applied to it
 /// so that gradients can flow back through them — the counterpart of `torch.Tensor`.
 ///
@@ -19,6 +21,9 @@ public struct Tensor: @unchecked Sendable {
   /// The tape node: a leaf accumulator or the op that produced this tensor; `nil` when the tensor
   /// does not require a gradient.
   var node: Node?
+  /// Set on gradients that backward computed without `createGraph` (and on results of ops on
+  /// them), so that a `backward` on one can say why it has no graph.
+  var isGradientWithoutGraph = false
 
   init(shape: [Int], storage: TensorStorage, node: Node? = nil) {
     self.shape = shape
@@ -132,13 +137,5 @@ public struct Tensor: @unchecked Sendable {
   }
 
   /// Row-major strides (in elements) of a shape.
-  static func strides(of shape: [Int]) -> [Int] {
-    var strides = [Int](repeating: 1, count: shape.count)
-    var acc = 1
-    for axis in stride(from: shape.count - 1, through: 0, by: -1) {
-      strides[axis] = acc
-      acc *= shape[axis]
-    }
-    return strides
-  }
+  static func strides(of shape: [Int]) -> [Int] { Kernels.strides(of: shape) }
 }

@@ -1,3 +1,5 @@
+import AutogradKernels
+
 /// A 64-byte aligned buffer of elements of one ``DType``.
 ///
 /// Storage is treated as immutable once a tensor owns it: ops always write new storage. The one

@@ -1,61 +1,60 @@
-// + − × ÷ with broadcasting, their scalar forms and negation; each op's forward and pullback.
+// + − × ÷ with broadcasting, their scalar forms and negation; each op's forward and derivative
+// rule.
+
+import AutogradKernels
 
 struct AddF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a + b }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a + b }
 }
 struct SubF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a - b }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a - b }
 }
 struct MulF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a * b }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a * b }
 }
 struct DivF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T { a / b }
-}
-/// `−g·a/b²`, the gradient of `a/b` with respect to `b`, computed as `−(g·(a/b))/b`.
-struct DivRhsGradF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ g: T, _ b: T) -> T { g / b }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T { a / b }
 }
 struct AddScalarF: UnaryScalarFunction {
   let c: Double
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { x + T(c) }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { x + T(c) }
 }
 struct MulScalarF: UnaryScalarFunction {
   let c: Double
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { x * T(c) }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { x * T(c) }
 }
 struct ReciprocalScalarF: UnaryScalarFunction {
   let c: Double
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { T(c) / x }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { T(c) / x }
 }
 struct NegF: UnaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { -x }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { -x }
 }
 
 extension Tensor {
   /// Elementwise sum with broadcasting.
   public static func + (a: Tensor, b: Tensor) -> Tensor {
-    let y = a.broadcasting(b, AddF(), .add)
     let (sa, sb) = (a.shape, b.shape)
-    return record(.add, [a, b], y) { g in [g.sum(toShape: sa), g.sum(toShape: sb)] }
+    return record(.add, inputs: [a, b], output: a.broadcasting(b, AddF(), .add)) { ctx in
+      [ctx.gradOutput.sum(toShape: sa), ctx.gradOutput.sum(toShape: sb)]
+    }
   }
 
   /// Elementwise difference with broadcasting.
   public static func - (a: Tensor, b: Tensor) -> Tensor {
-    let y = a.broadcasting(b, SubF(), .sub)
     let (sa, sb) = (a.shape, b.shape)
-    return record(.sub, [a, b], y) { g in [g.sum(toShape: sa), (-g).sum(toShape: sb)] }
+    return record(.sub, inputs: [a, b], output: a.broadcasting(b, SubF(), .sub)) { ctx in
+      [ctx.gradOutput.sum(toShape: sa), (-ctx.gradOutput).sum(toShape: sb)]
+    }
   }
 
   /// Elementwise product with broadcasting.
   public static func * (a: Tensor, b: Tensor) -> Tensor {
-    let y = a.broadcasting(b, MulF(), .mul)
-    let (ad, bd) = (a.detached(), b.detached())
-    let (needA, needB) = (a.requiresGrad, b.requiresGrad)
-    return record(.mul, [a, b], y) { g in
-      [
-        needA ? (g * bd).sum(toShape: ad.shape) : nil,
-        needB ? (g * ad).sum(toShape: bd.shape) : nil,
+    record(.mul, inputs: [a, b], output: a.broadcasting(b, MulF(), .mul)) { ctx in
+      let g = ctx.gradOutput
+      return [
+        ctx.needsGradient(ofInput: 0) ? (g * b).sum(toShape: a.shape) : nil,
+        ctx.needsGradient(ofInput: 1) ? (g * a).sum(toShape: b.shape) : nil,
       ]
     }
   }
@@ -63,27 +62,23 @@ extension Tensor {
   /// Elementwise quotient with broadcasting.
   public static func / (a: Tensor, b: Tensor) -> Tensor {
     let y = a.broadcasting(b, DivF(), .div)
-    let (bd, yd) = (b.detached(), y)
-    let (sa, needA, needB) = (a.shape, a.requiresGrad, b.requiresGrad)
-    return record(.div, [a, b], y) { g in
-      let gOverB = g.broadcasting(bd, DivF(), .div)
+    return record(.div, inputs: [a, b], output: y, savingOutput: true) { ctx in
+      let gOverB = ctx.gradOutput / b
       return [
-        needA ? gOverB.sum(toShape: sa) : nil,
-        needB ? (-(gOverB * yd)).sum(toShape: bd.shape) : nil,
+        ctx.needsGradient(ofInput: 0) ? gOverB.sum(toShape: a.shape) : nil,
+        ctx.needsGradient(ofInput: 1) ? (-(gOverB * ctx.output)).sum(toShape: b.shape) : nil,
       ]
     }
   }
 
   /// Elementwise negation.
   public static prefix func - (x: Tensor) -> Tensor {
-    let y = x.map(NegF(), .neg)
-    return record(.neg, [x], y) { g in [-g] }
+    x.unary(NegF(), .neg) { -$0.gradOutput }
   }
 
   /// `x + c` for every element.
   public static func + (x: Tensor, c: Double) -> Tensor {
-    let y = x.map(AddScalarF(c: c), .addScalar)
-    return record(.addScalar, [x], y) { g in [g] }
+    x.unary(AddScalarF(c: c), .addScalar) { $0.gradOutput }
   }
 
   /// `c + x` for every element.
@@ -97,8 +92,7 @@ extension Tensor {
 
   /// `x × c` for every element.
   public static func * (x: Tensor, c: Double) -> Tensor {
-    let y = x.map(MulScalarF(c: c), .mulScalar)
-    return record(.mulScalar, [x], y) { g in [g.map(MulScalarF(c: c), .mulScalar)] }
+    x.unary(MulScalarF(c: c), .mulScalar) { $0.gradOutput * c }
   }
 
   /// `c × x` for every element.
@@ -109,9 +103,9 @@ extension Tensor {
 
   /// `c ÷ x` for every element.
   public static func / (c: Double, x: Tensor) -> Tensor {
-    let y = x.map(ReciprocalScalarF(c: c), .reciprocalScalar)
-    let xd = x.detached()
-    return record(.reciprocalScalar, [x], y) { g in [-(g * y / xd)] }
+    x.unary(ReciprocalScalarF(c: c), .reciprocalScalar, savingOutput: true) { ctx in
+      -(ctx.gradOutput * ctx.output / x)
+    }
   }
 
   /// Adds `b` to `a` in the tape's sense (a new tensor replaces `a`).

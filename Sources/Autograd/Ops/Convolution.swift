@@ -1,11 +1,8 @@
-// 2-D convolution as im2col + GEMM, one image at a time: each kernel thread takes whole images
-// (unfold, product, fold back) with a column matrix of one image that stays in its core's cache,
-// and no barrier between the steps. The weight gradient is summed per fixed group of images, then
-// over the groups in order, so results do not depend on the thread count.
+// 2-D convolution, and its input and weight gradients as differentiable ops of their own (as
+// PyTorch's `convolution_backward`), so that conv2d differentiates twice. The kernels
+// (per-image im2col + GEMM, deterministic for any thread count) are in AutogradKernels.
 
-/// Images per partial sum of the weight gradient. Part of the numerics: the weight gradient is
-/// Σ over groups (in order) of Σ over the group's images (in order).
-let convolutionGroup = 8
+import AutogradKernels
 
 /// The 2-D convolution (cross-correlation) of `input` [N, C, H, W] with `weight` [O, C, kh, kw],
 /// plus `bias` [O], like `torch.nn.functional.conv2d`. The result is [N, O, outH, outW] with
@@ -20,151 +17,147 @@ public func conv2d(
     "conv2d: input of shape \(input.shape) and weight of shape \(weight.shape) do not match (expected [N, C, H, W] and [O, C, kh, kw] of one type)"
   )
   check(stride >= 1 && padding >= 0, "conv2d: stride \(stride) and padding \(padding) are invalid")
-  let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-  let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+  let o = weight.shape[0]
   if let bias {
     check(
       bias.shape == [o] && bias.dtype == input.dtype,
       "conv2d: bias of shape \(bias.shape) does not match \(o) output channels")
   }
-  let geometry = Kernels.ConvGeometry(
-    channels: c, height: h, width: w, kernelH: kh, kernelW: kw, stride: stride, padding: padding)
-  let (oh, ow) = (geometry.outH, geometry.outW)
-  check(
-    oh > 0 && ow > 0,
-    "conv2d: kernel \(kh)×\(kw) is larger than the padded input \(h + 2 * padding)×\(w + 2 * padding)"
-  )
-  let layout = ConvLayout(
-    n: n, c: c, h: h, w: w, o: o, ck: c * kh * kw, plane: oh * ow, geometry: geometry)
-  let out = Tensor(uninitializedShape: [n, o, oh, ow], dtype: input.dtype)
-  if input.dtype == .float32 {
-    layout.forward(Float.self, input, weight, bias, out)
-  } else {
-    layout.forward(Double.self, input, weight, bias, out)
+  let layout = Tensor.convLayout(input.shape, weight.shape, stride: stride, padding: padding)
+  let g = layout.geometry
+  let out = Tensor(uninitializedShape: [layout.n, o, g.outH, g.outW], dtype: input.dtype)
+  func run<T: TensorScalar>(_: T.Type) {
+    layout.forward(
+      T.self, input.storage.pointer(T.self), weight.storage.pointer(T.self),
+      bias.map { UnsafePointer($0.storage.pointer(T.self)) }, out.storage.pointer(T.self))
   }
+  if input.dtype == .float32 { run(Float.self) } else { run(Double.self) }
 
-  let (xd, wd) = (input.detached(), weight.detached())
-  let needX = input.requiresGrad
-  let needW = weight.requiresGrad
-  let needB = bias?.requiresGrad ?? false
   var inputs = [input, weight]
   if let bias { inputs.append(bias) }
-  return Tensor.record(.conv2d, inputs, out) { g in
-    // Written image by image by the kernel (zeroed, then folded into).
-    let dx = needX ? Tensor(uninitializedShape: xd.shape, dtype: xd.dtype) : nil
-    let dw = needW ? Tensor(uninitializedShape: wd.shape, dtype: wd.dtype) : nil
-    if g.dtype == .float32 {
-      layout.backward(Float.self, xd, wd, g, dx, dw)
+  return Tensor.record(.conv2d, inputs: inputs, output: out) { ctx in
+    let gy = ctx.gradOutput
+    let (needX, needW) = (ctx.needsGradient(ofInput: 0), ctx.needsGradient(ofInput: 1))
+    var grads: [Tensor?]
+    if needX && needW && !isGradEnabled {
+      // First order: both gradients from one pass over the images (same bits as the two ops).
+      let dx = Tensor(uninitializedShape: input.shape, dtype: input.dtype)
+      let dw = Tensor(uninitializedShape: weight.shape, dtype: weight.dtype)
+      func backward<T: TensorScalar>(_: T.Type) {
+        layout.backward(
+          T.self, input: input.storage.pointer(T.self), weight: weight.storage.pointer(T.self),
+          grad: gy.storage.pointer(T.self), dx: dx.storage.pointer(T.self),
+          dw: dw.storage.pointer(T.self))
+      }
+      if gy.dtype == .float32 { backward(Float.self) } else { backward(Double.self) }
+      grads = [dx, dw]
     } else {
-      layout.backward(Double.self, xd, wd, g, dx, dw)
+      grads = [
+        needX
+          ? conv2dInputGrad(gy, weight: weight, inputShape: input.shape, stride: stride, padding: padding)
+          : nil,
+        needW
+          ? conv2dWeightGrad(gy, input: input, weightShape: weight.shape, stride: stride, padding: padding)
+          : nil,
+      ]
     }
-    var grads: [Tensor?] = [dx, dw]
     if bias != nil {
-      grads.append(needB ? g.sum(dims: [0, 2, 3]) : nil)
+      grads.append(ctx.needsGradient(ofInput: 2) ? gy.sum(dims: [0, 2, 3]) : nil)
     }
     return grads
   }
 }
 
-/// The sizes of one convolution and its per-image forward and backward kernels.
-struct ConvLayout {
-  let n, c, h, w, o, ck, plane: Int
-  let geometry: Kernels.ConvGeometry
+/// The gradient of `conv2d` with respect to its input, for the output gradient `gradOutput`
+/// [N, O, outH, outW] and `weight` [O, C, kh, kw] — a transposed convolution, like
+/// `torch.nn.grad.conv2d_input`. Linear in both arguments; its own derivatives are a
+/// convolution (for `gradOutput`) and a weight gradient (for `weight`).
+public func conv2dInputGrad(
+  _ gradOutput: Tensor, weight: Tensor, inputShape: [Int], stride: Int = 1, padding: Int = 0
+) -> Tensor {
+  let layout = Tensor.convLayout(inputShape, weight.shape, stride: stride, padding: padding)
+  Tensor.checkConvGradient(gradOutput, layout, .conv2dInputGrad)
+  let dx = Tensor(uninitializedShape: inputShape, dtype: gradOutput.dtype)
+  func run<T: TensorScalar>(_: T.Type) {
+    layout.backward(
+      T.self, input: nil, weight: weight.storage.pointer(T.self),
+      grad: gradOutput.storage.pointer(T.self), dx: dx.storage.pointer(T.self), dw: nil)
+  }
+  if gradOutput.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+  let weightShape = weight.shape
+  return Tensor.record(.conv2dInputGrad, inputs: [gradOutput, weight], output: dx) { ctx in
+    // ⟨u, dx(g, w)⟩ = ⟨conv2d(u, w), g⟩, so d/dg = conv2d(u, w) and d/dw = weightGrad(g, u).
+    let u = ctx.gradOutput
+    return [
+      ctx.needsGradient(ofInput: 0)
+        ? conv2d(u, weight: weight, stride: stride, padding: padding) : nil,
+      ctx.needsGradient(ofInput: 1)
+        ? conv2dWeightGrad(
+          gradOutput, input: u, weightShape: weightShape, stride: stride, padding: padding)
+        : nil,
+    ]
+  }
+}
 
-  /// Runs `body(i)` for `i` in `0..<count`: in parallel when there are at least as many
-  /// iterations as kernel threads, otherwise serially so that each iteration's GEMMs use the
-  /// threads. Results are the same either way.
-  private func forEach(_ count: Int, _ body: (Int) -> Void) {
-    if count >= numThreads() {
-      Kernels.parallelFor(count, body)
-    } else {
-      for index in 0..<count { body(index) }
-    }
+/// The gradient of `conv2d` with respect to its weight, for the output gradient `gradOutput`
+/// and `input` [N, C, H, W], like `torch.nn.grad.conv2d_weight`. Linear in both arguments; its
+/// own derivatives are a convolution (for `gradOutput`) and an input gradient (for `input`).
+public func conv2dWeightGrad(
+  _ gradOutput: Tensor, input: Tensor, weightShape: [Int], stride: Int = 1, padding: Int = 0
+) -> Tensor {
+  let layout = Tensor.convLayout(input.shape, weightShape, stride: stride, padding: padding)
+  Tensor.checkConvGradient(gradOutput, layout, .conv2dWeightGrad)
+  let dw = Tensor(uninitializedShape: weightShape, dtype: gradOutput.dtype)
+  func run<T: TensorScalar>(_: T.Type) {
+    layout.backward(
+      T.self, input: input.storage.pointer(T.self), weight: nil,
+      grad: gradOutput.storage.pointer(T.self), dx: nil, dw: dw.storage.pointer(T.self))
+  }
+  if gradOutput.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+  let inputShape = input.shape
+  return Tensor.record(.conv2dWeightGrad, inputs: [gradOutput, input], output: dw) { ctx in
+    // ⟨V, dw(g, x)⟩ = ⟨conv2d(x, V), g⟩, so d/dg = conv2d(x, V) and d/dx = inputGrad(g, V).
+    let v = ctx.gradOutput
+    return [
+      ctx.needsGradient(ofInput: 0)
+        ? conv2d(input, weight: v, stride: stride, padding: padding) : nil,
+      ctx.needsGradient(ofInput: 1)
+        ? conv2dInputGrad(
+          gradOutput, weight: v, inputShape: inputShape, stride: stride, padding: padding)
+        : nil,
+    ]
+  }
+}
+
+extension Tensor {
+  /// The kernel layout of a convolution of `input` with `weight`, stopping on bad sizes.
+  static func convLayout(_ input: [Int], _ weight: [Int], stride: Int, padding: Int)
+    -> ConvLayout
+  {
+    check(
+      input.count == 4 && weight.count == 4 && input[1] == weight[1],
+      "conv2d: input of shape \(input) and weight of shape \(weight) do not match (expected [N, C, H, W] and [O, C, kh, kw])"
+    )
+    check(
+      stride >= 1 && padding >= 0, "conv2d: stride \(stride) and padding \(padding) are invalid")
+    let geometry = Kernels.ConvGeometry(
+      channels: input[1], height: input[2], width: input[3], kernelH: weight[2],
+      kernelW: weight[3], stride: stride, padding: padding)
+    check(
+      geometry.outH > 0 && geometry.outW > 0,
+      "conv2d: kernel \(weight[2])×\(weight[3]) is larger than the padded input \(input[2] + 2 * padding)×\(input[3] + 2 * padding)"
+    )
+    return ConvLayout(
+      n: input[0], c: input[1], h: input[2], w: input[3], o: weight[0], geometry: geometry)
   }
 
-  func forward<T: TensorScalar>(
-    _: T.Type, _ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ out: Tensor
-  ) {
-    let x = UncheckedSendable(input.storage.pointer(T.self))
-    let wp = UncheckedSendable(weight.storage.pointer(T.self))
-    let y = UncheckedSendable(out.storage.pointer(T.self))
-    let bp = UncheckedSendable(bias?.storage.pointer(T.self))
-    let (o, ck, plane, chw, geometry) = (o, ck, plane, c * h * w, geometry)
-    forEach(n) { j in
-      Kernels.withScratch(T.self, count: ck * plane) { col in
-        Kernels.im2col(x.value + j * chw, col, geometry)
-        // y_j [o, plane] = W [o, ck] · col [ck, plane]
-        let yj = y.value + j * o * plane
-        Kernels.gemm(
-          T.self, transA: false, transB: false, m: o, n: plane, k: ck, a: wp.value, lda: ck,
-          b: col, ldb: plane, beta: 0, c: yj, ldc: plane)
-        if let bias = bp.value {
-          for ch in 0..<o {
-            let row = yj + ch * plane
-            let shift = bias[ch]
-            for q in 0..<plane { row[q] += shift }
-          }
-        }
-      }
-    }
-  }
-
-  /// Writes the gradients of the input (`dx`, every element) and of the weight (`dw`, every
-  /// element) for the output gradient `grad`.
-  func backward<T: TensorScalar>(
-    _: T.Type, _ input: Tensor, _ weight: Tensor, _ grad: Tensor, _ dx: Tensor?, _ dw: Tensor?
-  ) {
-    let x = UncheckedSendable(input.storage.pointer(T.self))
-    let wp = UncheckedSendable(weight.storage.pointer(T.self))
-    let gp = UncheckedSendable(grad.storage.pointer(T.self))
-    let dp = UncheckedSendable(dx?.storage.pointer(T.self))
-    let (n, o, ck, plane, chw, geometry) = (n, o, ck, plane, c * h * w, geometry)
-    let groups = (n + convolutionGroup - 1) / convolutionGroup
-    let weightCount = o * ck
-    let needW = dw != nil
-    Kernels.withScratch(T.self, count: needW ? groups * weightCount : 0) { partialsPointer in
-      let partials = UncheckedSendable(partialsPointer)
-      forEach(groups) { group in
-        Kernels.withScratch(T.self, count: ck * plane) { col in
-          let first = group * convolutionGroup
-          for j in first..<Swift.min(n, first + convolutionGroup) {
-            let gj = gp.value + j * o * plane
-            if needW {
-              // partialᵀ [ck, o] (+)= col_j [ck, plane] · grad_jᵀ: the transpose of
-              // grad_j · col_jᵀ, with the same products summed in the same order (so the same
-              // bits), but packing col_j row by row instead of transposing it.
-              Kernels.im2col(x.value + j * chw, col, geometry)
-              Kernels.gemm(
-                T.self, transA: false, transB: true, m: ck, n: o, k: plane, a: col, lda: plane,
-                b: gj, ldb: plane, beta: j == first ? 0 : 1,
-                c: partials.value + group * weightCount, ldc: o)
-            }
-            if let dx = dp.value {
-              // dcol [ck, plane] = Wᵀ · grad_j, folded back onto the zeroed image.
-              Kernels.gemm(
-                T.self, transA: true, transB: false, m: ck, n: plane, k: o, a: wp.value, lda: ck,
-                b: gj, ldb: plane, beta: 0, c: col, ldc: plane)
-              let image = dx + j * chw
-              image.update(repeating: 0, count: chw)
-              Kernels.col2im(col, image, geometry)
-            }
-          }
-        }
-      }
-      if let dw {
-        // dW [o, ck] = Σ over groups, in order, of partialᵀ.
-        let total = dw.storage.pointer(T.self)
-        if groups == 0 { total.update(repeating: 0, count: weightCount) }
-        for group in 0..<groups {
-          let partial = partials.value + group * weightCount
-          for q in 0..<ck {
-            for f in 0..<o {
-              let value = partial[q * o + f]
-              total[f * ck + q] = group == 0 ? value : total[f * ck + q] + value
-            }
-          }
-        }
-      }
-    }
+  /// Stops unless `gradOutput` has the output shape of `layout`, naming `op`.
+  static func checkConvGradient(_ gradOutput: Tensor, _ layout: ConvLayout, _ op: OpKind) {
+    gradOutput.requireFloat(op)
+    let expected = [layout.n, layout.o, layout.geometry.outH, layout.geometry.outW]
+    check(
+      gradOutput.shape == expected,
+      "\(op): gradOutput of shape \(gradOutput.shape) does not match the convolution's output shape \(expected)"
+    )
   }
 }

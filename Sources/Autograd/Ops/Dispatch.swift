@@ -1,4 +1,6 @@
-// Shared plumbing for ops: element-type dispatch and elementwise application to whole tensors.
+// Shared plumbing for ops: elementwise application to whole tensors, broadcasting, axes.
+
+import AutogradKernels
 
 extension Tensor {
   /// Stops with a message naming `op` unless the tensor holds floating-point values.
@@ -8,37 +10,40 @@ extension Tensor {
       dtype.isFloatingPoint, "\(op): expected a floating-point tensor, got \(dtype) of shape \(shape)")
   }
 
-  /// `f` applied to every element (same shape and type).
+  /// `f` applied to every element (same shape and type), without recording.
   func map<F: UnaryScalarFunction>(_ f: F, _ op: OpKind) -> Tensor {
     requireFloat(op)
     let out = Tensor(uninitializedShape: shape, dtype: dtype)
-    switch dtype {
-    case .float32:
-      Kernels.map(f, storage.pointer(Float.self), out.storage.pointer(Float.self), count: count)
-    case .float64:
-      Kernels.map(f, storage.pointer(Double.self), out.storage.pointer(Double.self), count: count)
-    case .int64: fatalError("unreachable")
+    func run<T: TensorScalar>(_: T.Type) {
+      Kernels.map(f, storage.pointer(T.self), out.storage.pointer(T.self), count: count)
     }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     return out
   }
 
-  /// `f(self[i], other[i])` for two tensors of one shape and type (used by pullbacks).
+  /// The elementwise op `op`: `f` applied to every element, recorded with the derivative rule
+  /// `derivative` (the gradient of the one input). The template of every unary elementwise op.
+  func unary<F: UnaryScalarFunction>(
+    _ f: F, _ op: OpKind, savingOutput: Bool = false,
+    _ derivative: @escaping (GradientContext) -> Tensor
+  ) -> Tensor {
+    Tensor.record(op, inputs: [self], output: map(f, op), savingOutput: savingOutput) {
+      [derivative($0)]
+    }
+  }
+
+  /// `f(self[i], other[i])` for two tensors of one shape and type, without recording.
   func zipMap<F: BinaryScalarFunction>(_ other: Tensor, _ f: F) -> Tensor {
     check(
-      shape == other.shape && dtype == other.dtype,
+      shape == other.shape && dtype == other.dtype && dtype.isFloatingPoint,
       "zipMap: shapes \(shape) and \(other.shape) (\(dtype), \(other.dtype)) differ")
     let out = Tensor(uninitializedShape: shape, dtype: dtype)
-    switch dtype {
-    case .float32:
+    func run<T: TensorScalar>(_: T.Type) {
       Kernels.zip(
-        f, storage.pointer(Float.self), other.storage.pointer(Float.self),
-        out.storage.pointer(Float.self), count: count)
-    case .float64:
-      Kernels.zip(
-        f, storage.pointer(Double.self), other.storage.pointer(Double.self),
-        out.storage.pointer(Double.self), count: count)
-    case .int64: fatalError("zipMap: integer tensors have no elementwise arithmetic")
+        f, storage.pointer(T.self), other.storage.pointer(T.self), out.storage.pointer(T.self),
+        count: count)
     }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     return out
   }
 
@@ -67,7 +72,8 @@ extension Tensor {
     }
   }
 
-  /// `f(self, other)` with broadcasting; both tensors must have the same floating type.
+  /// `f(self, other)` with broadcasting, without recording; both tensors must have the same
+  /// floating type.
   func broadcasting<F: BinaryScalarFunction>(_ other: Tensor, _ f: F, _ op: OpKind) -> Tensor {
     requireFloat(op)
     check(
@@ -78,17 +84,12 @@ extension Tensor {
     let out = Tensor(uninitializedShape: outShape, dtype: dtype)
     let sa = Tensor.broadcastStrides(shape, to: outShape)
     let sb = Tensor.broadcastStrides(other.shape, to: outShape)
-    switch dtype {
-    case .float32:
+    func run<T: TensorScalar>(_: T.Type) {
       Kernels.broadcast(
-        f, storage.pointer(Float.self), aStrides: sa, other.storage.pointer(Float.self),
-        bStrides: sb, out.storage.pointer(Float.self), shape: outShape)
-    case .float64:
-      Kernels.broadcast(
-        f, storage.pointer(Double.self), aStrides: sa, other.storage.pointer(Double.self),
-        bStrides: sb, out.storage.pointer(Double.self), shape: outShape)
-    case .int64: fatalError("unreachable")
+        f, storage.pointer(T.self), aStrides: sa, other.storage.pointer(T.self), bStrides: sb,
+        out.storage.pointer(T.self), shape: outShape)
     }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     return out
   }
 

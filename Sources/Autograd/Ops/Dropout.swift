@@ -1,3 +1,5 @@
+import AutogradKernels
+
 // Inverted dropout.
 
 /// Zeroes each element with probability `p` and scales the rest by `1 / (1 − p)` when
@@ -19,5 +21,5 @@ public func dropout(
     generator.fillUniform(mask.storage.buffer(Double.self)) { $0 < keep ? scale : 0 }
   }
   let y = input.zipMap(mask, MulF())
-  return Tensor.record(.dropout, [input], y) { g in [g.zipMap(mask, MulF())] }
+  return Tensor.record(.dropout, inputs: [input], output: y) { ctx in [ctx.gradOutput * mask] }
 }

@@ -1,142 +1,145 @@
-// Elementwise functions of one tensor; each op's forward and pullback side by side.
+// Elementwise functions of one tensor: each op's scalar function, then its forward and its
+// derivative rule in tensor ops (so every rule can be differentiated again).
+
+import AutogradKernels
 
 struct ExpF: UnaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.exp(x) }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { T.exp(x) }
   static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.exp }
 }
 struct LogF: UnaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.log(x) }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { T.log(x) }
   static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.log }
 }
 struct PowF: UnaryScalarFunction {
   let p: Double
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
     p == 2 ? x * x : T.pow(x, T(p))
   }
 }
-/// `g · p · x^(p−1)`.
-struct PowGradF: BinaryScalarFunction {
-  let p: Double
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ g: T, _ x: T) -> T {
-    p == 2 ? g * 2 * x : g * T(p) * T.pow(x, T(p - 1))
-  }
-}
 struct SqrtF: UnaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { x.squareRoot() }
-}
-/// `g / (2·√x)` given `y = √x`.
-struct SqrtGradF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ g: T, _ y: T) -> T { g / (2 * y) }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { x.squareRoot() }
 }
 struct TanhF: UnaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { T.tanh(x) }
-}
-/// `g · (1 − y²)` given `y = tanh x`.
-struct TanhGradF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ g: T, _ y: T) -> T { g * (1 - y * y) }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { T.tanh(x) }
 }
 struct SigmoidF: UnaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
     x >= 0 ? 1 / (1 + T.exp(-x)) : T.exp(x) / (1 + T.exp(x))
   }
 }
-/// `g · y · (1 − y)` given `y = σ(x)`.
-struct SigmoidGradF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ g: T, _ y: T) -> T { g * y * (1 - y) }
-}
 struct ReluF: UnaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { x > 0 ? x : 0 }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { x > 0 ? x : 0 }
 }
-/// `g` where `x > 0`, else 0 (PyTorch's choice at 0).
-struct ReluGradF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ g: T, _ x: T) -> T { x > 0 ? g : 0 }
+/// Passes where `x > 0` (PyTorch's choice at 0: no gradient).
+struct PositiveGate: BinaryScalarFunction {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ g: T, _ x: T) -> T { x > 0 ? g : 0 }
 }
 struct ClampF: UnaryScalarFunction {
   let low: Double
   let high: Double
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
     x.isNaN ? x : Swift.min(Swift.max(x, T(low)), T(high))
   }
 }
-/// `g` where `low ≤ x ≤ high`, else 0, as PyTorch.
-struct ClampGradF: BinaryScalarFunction {
+/// Passes where `low ≤ x ≤ high`, as PyTorch's clamp backward.
+struct RangeGate: BinaryScalarFunction {
   let low: Double
   let high: Double
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ g: T, _ x: T) -> T {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ g: T, _ x: T) -> T {
     x >= T(low) && x <= T(high) ? g : 0
   }
 }
 struct AbsF: UnaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T { Swift.abs(x) }
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { Swift.abs(x) }
 }
-/// `g · sign(x)`, with sign(0) = 0.
-struct AbsGradF: BinaryScalarFunction {
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ g: T, _ x: T) -> T {
-    x > 0 ? g : (x < 0 ? -g : 0)
+struct SignF: UnaryScalarFunction {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
+    x > 0 ? 1 : (x < 0 ? -1 : x)
   }
+}
+struct RoundF: UnaryScalarFunction {
+  let rule: FloatingPointRoundingRule
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { x.rounded(rule) }
 }
 
 extension Tensor {
   /// `eˣ` elementwise.
   public func exp() -> Tensor {
-    let y = map(ExpF(), .exp)
-    return Tensor.record(.exp, [self], y) { g in [g * y] }
+    unary(ExpF(), .exp, savingOutput: true) { $0.gradOutput * $0.output }
   }
 
   /// The natural logarithm elementwise.
   public func log() -> Tensor {
-    let y = map(LogF(), .log)
-    let x = detached()
-    return Tensor.record(.log, [self], y) { g in [g.zipMap(x, DivF())] }
+    unary(LogF(), .log) { [self] in $0.gradOutput / self }
   }
 
   /// Each element raised to the scalar power `exponent`.
   public func pow(_ exponent: Double) -> Tensor {
-    let y = map(PowF(p: exponent), .pow)
-    let x = detached()
-    return Tensor.record(.pow, [self], y) { g in [g.zipMap(x, PowGradF(p: exponent))] }
+    unary(PowF(p: exponent), .pow) { [self] ctx in
+      exponent == 0 ? Tensor.zeros(like: self) : ctx.gradOutput * exponent * pow(exponent - 1)
+    }
   }
 
   /// The square root elementwise.
   public func sqrt() -> Tensor {
-    let y = map(SqrtF(), .sqrt)
-    return Tensor.record(.sqrt, [self], y) { g in [g.zipMap(y, SqrtGradF())] }
+    unary(SqrtF(), .sqrt, savingOutput: true) { $0.gradOutput / ($0.output * 2) }
   }
 
   /// The hyperbolic tangent elementwise.
   public func tanh() -> Tensor {
-    let y = map(TanhF(), .tanh)
-    return Tensor.record(.tanh, [self], y) { g in [g.zipMap(y, TanhGradF())] }
+    unary(TanhF(), .tanh, savingOutput: true) { ctx in
+      ctx.gradOutput * (1 - ctx.output * ctx.output)
+    }
   }
 
   /// The logistic sigmoid `1 / (1 + e⁻ˣ)` elementwise.
   public func sigmoid() -> Tensor {
-    let y = map(SigmoidF(), .sigmoid)
-    return Tensor.record(.sigmoid, [self], y) { g in [g.zipMap(y, SigmoidGradF())] }
+    unary(SigmoidF(), .sigmoid, savingOutput: true) { ctx in
+      ctx.gradOutput * ctx.output * (1 - ctx.output)
+    }
   }
 
   /// `Swift.max(x, 0)` elementwise; the gradient at 0 is 0, as in PyTorch.
   public func relu() -> Tensor {
-    let y = map(ReluF(), .relu)
-    let x = detached()
-    return Tensor.record(.relu, [self], y) { g in [g.zipMap(x, ReluGradF())] }
+    unary(ReluF(), .relu) { [self] in $0.gradOutput.gated(by: self, PositiveGate()) }
   }
 
   /// Each element limited to [`min`, `max`]; the gradient passes where `min ≤ x ≤ max`.
   public func clamp(min low: Double = -.infinity, max high: Double = .infinity) -> Tensor {
     check(low <= high, "clamp: min \(low) is greater than max \(high)")
-    let y = map(ClampF(low: low, high: high), .clamp)
-    let x = detached()
-    return Tensor.record(.clamp, [self], y) { g in
-      [g.zipMap(x, ClampGradF(low: low, high: high))]
+    return unary(ClampF(low: low, high: high), .clamp) { [self] in
+      $0.gradOutput.gated(by: self, RangeGate(low: low, high: high))
     }
   }
 
   /// The absolute value elementwise; the gradient at 0 is 0.
   public func abs() -> Tensor {
-    let y = map(AbsF(), .abs)
-    let x = detached()
-    return Tensor.record(.abs, [self], y) { g in [g.zipMap(x, AbsGradF())] }
+    unary(AbsF(), .abs) { [self] in $0.gradOutput * sign() }
+  }
+
+  /// −1, 0 or 1 by the sign of each element (NaN stays NaN), like `torch.sign`; not
+  /// differentiable (its gradient is 0, as in PyTorch).
+  public func sign() -> Tensor { detached().map(SignF(), .compare) }
+
+  /// Each element rounded to the nearest integer, ties to even, like `torch.round`; not
+  /// differentiable.
+  public func round() -> Tensor { detached().map(RoundF(rule: .toNearestOrEven), .compare) }
+
+  /// Each element rounded down, like `torch.floor`; not differentiable.
+  public func floor() -> Tensor { detached().map(RoundF(rule: .down), .compare) }
+
+  /// Each element rounded up, like `torch.ceil`; not differentiable.
+  public func ceil() -> Tensor { detached().map(RoundF(rule: .up), .compare) }
+
+  /// This gradient where `gate(self, x)` passes it and 0 elsewhere: the fused backward of
+  /// relu and clamp (PyTorch's `threshold_backward`). Its own derivative is the same gate
+  /// (the gate's dependence on `x` has zero derivative almost everywhere).
+  func gated<G: BinaryScalarFunction>(by x: Tensor, _ gate: G) -> Tensor {
+    let y = zipMap(x.detached(), gate)
+    return Tensor.record(.gate, inputs: [self], output: y) { ctx in
+      [ctx.gradOutput.gated(by: x, gate)]
+    }
   }
 
   /// The tensor converted to `dtype`, like `tensor.to(dtype)`. Conversions between floating
@@ -157,10 +160,10 @@ extension Tensor {
     case (.int64, .float64): convert(Int.self, Double.self) { Double($0) }
     case (.float32, .int64): convert(Float.self, Int.self) { $0.isFinite ? Int($0) : 0 }
     case (.float64, .int64): convert(Double.self, Int.self) { $0.isFinite ? Int($0) : 0 }
-    default: fatalError("unreachable")
+    default: preconditionFailure("to: \(dtype) → \(newType) is the identity")
     }
     guard newType.isFloatingPoint, dtype.isFloatingPoint else { return y }
     let original = dtype
-    return Tensor.record(.cast, [self], y) { g in [g.to(original)] }
+    return Tensor.record(.cast, inputs: [self], output: y) { [$0.gradOutput.to(original)] }
   }
 }

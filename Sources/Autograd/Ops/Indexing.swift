@@ -1,4 +1,7 @@
-// Index ops: gather and index-select, with their scatter-add pullbacks.
+// Index ops: gather and index-select, and their adjoints scatter-add and index-add, each the
+// other's derivative.
+
+import AutogradKernels
 
 extension Tensor {
   /// Stops unless every index lies in `0..<size`, naming `op`.
@@ -26,35 +29,41 @@ extension Tensor {
     let out = Tensor(uninitializedShape: index.shape, dtype: dtype)
     Tensor.gatherKernel(source: self, out: out, index: index, axis: a, scatterAdd: false)
     let inShape = shape
-    return Tensor.record(.gather, [self], out) { g in
-      [g.scatter(into: inShape, axis: a, index: index)]
+    return Tensor.record(.gather, inputs: [self], output: out) { ctx in
+      [ctx.gradOutput.scatterAdd(into: inShape, dim: a, index: index)]
     }
   }
 
-  /// Zeros of `shape` with `self`'s values added at the positions `index` names along `axis`
-  /// (the adjoint of ``gather(dim:index:)``). Every element of the destination starts at zero.
-  func scatter(into shape: [Int], axis: Int, index: Tensor) -> Tensor {
+  /// Zeros of `shape` with this tensor's values added at the positions `index` names along
+  /// `dim`, like `torch.zeros(shape).scatter_add(dim, index, self)`: the adjoint of
+  /// ``gather(dim:index:)``. `index` has this tensor's shape; every element of the result starts
+  /// at zero, and repeated indices add up.
+  public func scatterAdd(into shape: [Int], dim: Int, index: Tensor) -> Tensor {
+    requireFloat(.scatterAdd)
+    let a = axis(dim, .scatterAdd, rank: shape.count)
+    check(
+      index.shape == self.shape && shape.count == rank
+        && (0..<rank).allSatisfy { $0 == a || self.shape[$0] <= shape[$0] },
+      "scatterAdd: source of shape \(self.shape) and index of shape \(index.shape) do not fit a result of shape \(shape) along dim \(dim)"
+    )
+    Tensor.checkIndices(index, size: shape[a], .scatterAdd)
     let dx = Tensor.zeros(shape, dtype: dtype)
-    Tensor.gatherKernel(source: dx, out: self, index: index, axis: axis, scatterAdd: true)
-    return dx
+    Tensor.gatherKernel(source: dx, out: self, index: index, axis: a, scatterAdd: true)
+    return Tensor.record(.scatterAdd, inputs: [self], output: dx) { ctx in
+      [ctx.gradOutput.gather(dim: a, index: index)]
+    }
   }
 
   private static func gatherKernel(
     source: Tensor, out: Tensor, index: Tensor, axis: Int, scatterAdd: Bool
   ) {
-    switch source.dtype {
-    case .float32:
+    func run<T: TensorScalar>(_: T.Type) {
       Kernels.gather(
-        source.storage.pointer(Float.self), xShape: source.shape, out.storage.pointer(Float.self),
+        source.storage.pointer(T.self), xShape: source.shape, out.storage.pointer(T.self),
         index: index.storage.pointer(Int.self), indexShape: index.shape, axis: axis,
         scatterAdd: scatterAdd)
-    case .float64:
-      Kernels.gather(
-        source.storage.pointer(Double.self), xShape: source.shape,
-        out.storage.pointer(Double.self), index: index.storage.pointer(Int.self),
-        indexShape: index.shape, axis: axis, scatterAdd: scatterAdd)
-    case .int64: fatalError("unreachable")
     }
+    if source.dtype == .float32 { run(Float.self) } else { run(Double.self) }
   }
 
   /// The slices along `dim` named by the 1-D `index`, in its order, like `torch.index_select`.
@@ -67,30 +76,41 @@ extension Tensor {
     var outShape = shape
     outShape[a] = index.count
     let out = Tensor(uninitializedShape: outShape, dtype: dtype)
-    let idx = index.indices
-    let bytes = dtype.byteCount
-    for o in 0..<outer {
-      for (k, i) in idx.enumerated() {
-        (out.storage.base + ((o * idx.count + k) * inner) * bytes).copyMemory(
-          from: storage.base + ((o * n + i) * inner) * bytes, byteCount: inner * bytes)
-      }
+    Kernels.indexSelect(
+      storage.base, out.storage.base, index: index.indices, outer: outer, n: n, inner: inner,
+      elementBytes: dtype.byteCount)
+    let inShape = shape
+    return Tensor.record(.indexSelect, inputs: [self], output: out) { ctx in
+      [ctx.gradOutput.indexAdd(into: inShape, dim: a, index: index)]
     }
-    let (inShape, inType) = (shape, dtype)
-    return Tensor.record(.indexSelect, [self], out) { g in
-      let dx = Tensor.zeros(inShape, dtype: inType)
-      func add<T: TensorScalar>(_: T.Type) {
-        let src = g.storage.pointer(T.self)
-        let dst = dx.storage.pointer(T.self)
-        for o in 0..<outer {
-          for (k, i) in idx.enumerated() {
-            let s = src + (o * idx.count + k) * inner
-            let d = dst + (o * n + i) * inner
-            for j in 0..<inner { d[j] += s[j] }
-          }
-        }
-      }
-      if inType == .float32 { add(Float.self) } else { add(Double.self) }
-      return [dx]
+  }
+
+  /// Zeros of `shape` with the slices of this tensor added along `dim` at the positions the 1-D
+  /// `index` names, like `torch.zeros(shape).index_add(dim, index, self)`: the adjoint of
+  /// ``indexSelect(dim:index:)``. Repeated indices add up, in order.
+  public func indexAdd(into shape: [Int], dim: Int, index: Tensor) -> Tensor {
+    requireFloat(.indexAdd)
+    let a = axis(dim, .indexAdd, rank: shape.count)
+    check(index.rank == 1, "indexAdd: index must be 1-D, got shape \(index.shape)")
+    var expected = shape
+    if a < expected.count { expected[a] = index.count }
+    check(
+      self.shape == expected,
+      "indexAdd: source of shape \(self.shape) does not match \(expected) (result \(shape) with \(index.count) indices along dim \(dim))"
+    )
+    Tensor.checkIndices(index, size: shape[a], .indexAdd)
+    let dx = Tensor.zeros(shape, dtype: dtype)
+    let outer = shape[..<a].reduce(1, *)
+    let inner = shape[(a + 1)...].reduce(1, *)
+    let idx = index.indices
+    func run<T: TensorScalar>(_: T.Type) {
+      Kernels.indexAdd(
+        storage.pointer(T.self), dx.storage.pointer(T.self), index: idx, outer: outer,
+        n: shape[a], inner: inner)
+    }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    return Tensor.record(.indexAdd, inputs: [self], output: dx) { ctx in
+      [ctx.gradOutput.indexSelect(dim: a, index: index)]
     }
   }
 }

@@ -1,5 +1,7 @@
 // The affine map of a linear layer, y = x·Wᵀ + b, without materialising Wᵀ.
 
+import AutogradKernels
+
 /// `input`·`weight`ᵀ + `bias` for `input` [N, in], `weight` [out, in] and `bias` [out], like
 /// `torch.nn.functional.linear`. The transpose is folded into the matrix product.
 public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
@@ -15,7 +17,7 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
       bias.shape == [out] && bias.dtype == input.dtype,
       "linear: bias of shape \(bias.shape) does not match \(out) output features")
   }
-  var y = Tensor.batchedProduct(input, false, weight, true, batch: 1, outBatch: 1)
+  let y = Tensor.batchedProduct(input, false, weight, true, batch: 1, outBatch: 1)
   if let bias {
     func addBias<T: TensorScalar>(_: T.Type) {
       let yp = y.storage.pointer(T.self)
@@ -27,17 +29,20 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
     }
     if input.dtype == .float32 { addBias(Float.self) } else { addBias(Double.self) }
   }
-  let (xd, wd) = (input.detached(), weight.detached())
-  let (needX, needW, needB) = (input.requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false)
   var inputs = [input, weight]
   if let bias { inputs.append(bias) }
-  y = Tensor.record(.linear, inputs, y) { g in
+  return Tensor.record(.linear, inputs: inputs, output: y) { ctx in
+    let g = ctx.gradOutput
     var grads: [Tensor?] = [
-      needX ? Tensor.batchedProduct(g, false, wd, false, batch: 1, outBatch: 1) : nil,
-      needW ? Tensor.batchedProduct(g, true, xd, false, batch: 1, outBatch: 1) : nil,
+      // dX = G·W, dW = Gᵀ·X: products, so differentiable again.
+      ctx.needsGradient(ofInput: 0)
+        ? Tensor.product(g, false, weight, false, batch: 1, outBatch: 1, shape: input.shape)
+        : nil,
+      ctx.needsGradient(ofInput: 1)
+        ? Tensor.product(g, true, input, false, batch: 1, outBatch: 1, shape: weight.shape)
+        : nil,
     ]
-    if bias != nil { grads.append(needB ? g.rawSum(along: 0).viewed(as: [out]) : nil) }
+    if bias != nil { grads.append(ctx.needsGradient(ofInput: 2) ? g.sum(dims: [0]) : nil) }
     return grads
   }
-  return y
 }

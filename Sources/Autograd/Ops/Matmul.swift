@@ -1,9 +1,13 @@
-// Matrix products: 2-D, and batched 3-D with a broadcast batch axis.
+// Matrix products: 2-D, and batched 3-D with a broadcast batch axis. The backward of a product is
+// a product (with transposed operands), so the one primitive below differentiates any number of
+// times.
+
+import AutogradKernels
 
 extension Tensor {
-  /// `Out[io] (+)= op(X[ix]) · op(Y[iy])` for `i` in the batch, where a batch size of 1 is
-  /// broadcast and an output batch of 1 accumulates over the batch (in increasing `i`).
-  /// `x` and `y` are [batch?, rows, cols]; `tx`/`ty` transpose each matrix.
+  /// `Out[io] (+)= op(X[ix]) · op(Y[iy])` for `i` in the batch, without recording, where a batch
+  /// size of 1 is broadcast and an output batch of 1 accumulates over the batch (in increasing
+  /// `i`). `x` and `y` are [batch?, rows, cols]; `tx`/`ty` transpose each matrix.
   static func batchedProduct(
     _ x: Tensor, _ tx: Bool, _ y: Tensor, _ ty: Bool, batch: Int, outBatch: Int
   ) -> Tensor {
@@ -15,7 +19,8 @@ extension Tensor {
     let yBatch = y.rank == 3 ? y.shape[0] : 1
     let out = Tensor(uninitializedShape: outBatch == 1 ? [m, n] : [outBatch, m, n], dtype: x.dtype)
     if outBatch == 1 && (batch == 0 || k == 0) {
-      out.storage.base.initializeMemory(as: UInt8.self, repeating: 0, count: out.count * x.dtype.byteCount)
+      out.storage.base.initializeMemory(
+        as: UInt8.self, repeating: 0, count: out.count * x.dtype.byteCount)
     }
     func run<T: TensorScalar>(_: T.Type) {
       let xp = x.storage.pointer(T.self)
@@ -32,6 +37,41 @@ extension Tensor {
     }
     if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }
     return out
+  }
+
+  /// The recorded product `op(x)·op(y)` over `batch`, summed over the batch when `outBatch` is
+  /// 1, viewed as `shape`. Its derivative rule is four products of the same kind:
+  /// for `C = op(X)·op(Y)`, `dX = G·op(Y)ᵀ` (or its transpose `op(Y)·Gᵀ` when `X` enters
+  /// transposed) and `dY = op(X)ᵀ·G` (or `Gᵀ·op(X)`), each summed over the batch where its
+  /// operand was broadcast.
+  static func product(
+    _ x: Tensor, _ tx: Bool, _ y: Tensor, _ ty: Bool, batch: Int, outBatch: Int, shape: [Int]
+  ) -> Tensor {
+    let out = batchedProduct(x, tx, y, ty, batch: batch, outBatch: outBatch).viewed(as: shape)
+    return record(.matmul, inputs: [x, y], output: out) { ctx in
+      let g = ctx.gradOutput
+      func gradient(of operand: Tensor, _ compute: (Int) -> Tensor) -> Tensor {
+        let operandBatch = operand.rank == 3 ? operand.shape[0] : 1
+        return compute(operandBatch == 1 ? 1 : batch).reshape(operand.shape)
+      }
+      let gx =
+        ctx.needsGradient(ofInput: 0)
+        ? gradient(of: x) { b in
+          let s = b == 1 ? [x.shape[x.rank - 2], x.shape[x.rank - 1]] : x.shape
+          return tx
+            ? product(y, ty, g, true, batch: batch, outBatch: b, shape: s)
+            : product(g, false, y, !ty, batch: batch, outBatch: b, shape: s)
+        } : nil
+      let gy =
+        ctx.needsGradient(ofInput: 1)
+        ? gradient(of: y) { b in
+          let s = b == 1 ? [y.shape[y.rank - 2], y.shape[y.rank - 1]] : y.shape
+          return ty
+            ? product(g, true, x, tx, batch: batch, outBatch: b, shape: s)
+            : product(x, !tx, g, false, batch: batch, outBatch: b, shape: s)
+        } : nil
+      return [gx, gy]
+    }
   }
 
   /// The matrix product, like `torch.matmul` for 2-D and 3-D operands: [m, k]·[k, n] → [m, n],
@@ -57,19 +97,9 @@ extension Tensor {
     )
     let batch = Swift.max(aBatch, bBatch)
     let batched = a.rank == 3 || b.rank == 3
-    var y = Tensor.batchedProduct(a, false, b, false, batch: batch, outBatch: batched ? batch : 1)
-    if batched && y.rank == 2 { y = y.viewed(as: [1] + y.shape) }
-    let (ad, bd) = (a.detached(), b.detached())
-    let (needA, needB) = (a.requiresGrad, b.requiresGrad)
-    return Tensor.record(.matmul, [a, b], y) { g in
-      // dA[ia] (+)= G[i]·B[ib]ᵀ ; dB[ib] (+)= A[ia]ᵀ·G[i]
-      let ga = needA
-        ? Tensor.batchedProduct(g, false, bd, true, batch: batch, outBatch: aBatch == 1 ? 1 : batch)
-          .viewed(as: ad.shape) : nil
-      let gb = needB
-        ? Tensor.batchedProduct(ad, true, g, false, batch: batch, outBatch: bBatch == 1 ? 1 : batch)
-          .viewed(as: bd.shape) : nil
-      return [ga, gb]
-    }
+    let (m, n) = (a.shape[a.rank - 2], b.shape[b.rank - 1])
+    return Tensor.product(
+      a, false, b, false, batch: batch, outBatch: batched ? batch : 1,
+      shape: batched ? [batch, m, n] : [m, n])
   }
 }

@@ -1,5 +1,7 @@
-// 2-D max pooling; the first maximum in a window (row-major) wins and NaN propagates, as in
-// PyTorch's CPU kernel.
+// 2-D max pooling, and its backward as an op of its own; the first maximum in a window
+// (row-major) wins and NaN propagates, as in PyTorch's CPU kernel.
+
+import AutogradKernels
 
 /// Max pooling of `input` [N, C, H, W] over `kernelSize`×`kernelSize` windows every `stride`
 /// (default: the kernel size), like `torch.nn.functional.max_pool2d`. Output size is
@@ -18,63 +20,42 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil) -> T
   let oh = (h - kernelSize) / s + 1
   let ow = (w - kernelSize) / s + 1
   let out = Tensor(uninitializedShape: [n, c, oh, ow], dtype: input.dtype)
-  let arg = ArgmaxBuffer(count: out.count)
-  let argmax = arg.buffer
-  func forward<T: TensorScalar>(_: T.Type) {
-    let x = input.storage.pointer(T.self)
-    let y = out.storage.pointer(T.self)
-    Kernels.parallelFor(n * c) { p in
-      let plane = x + p * h * w
-      for i in 0..<oh {
-        var start = 0
-        if T.self == Float.self && kernelSize == 2 && s == 2 {
-          // The common 2×2 window, eight (SIMD) outputs at a time; the loop below does the rest.
-          start = Kernels.maxPool2x2Row(
-            UnsafeRawPointer(plane + 2 * i * w).assumingMemoryBound(to: Float.self), width: w,
-            outputs: ow,
-            values: UnsafeMutableRawPointer(y + (p * oh + i) * ow).assumingMemoryBound(
-              to: Float.self),
-            indices: argmax.baseAddress! + (p * oh + i) * ow, rowOffset: Int32(2 * i * w))
-        }
-        for j in start..<ow {
-          var best = -T.infinity
-          var bestIndex = (i * s) * w + j * s
-          outer: for di in 0..<kernelSize {
-            for dj in 0..<kernelSize {
-              let index = (i * s + di) * w + (j * s + dj)
-              let v = plane[index]
-              if v > best || v.isNaN {
-                best = v
-                bestIndex = index
-                if v.isNaN { break outer }
-              }
-            }
-          }
-          let o = (p * oh + i) * ow + j
-          y[o] = best
-          argmax[o] = Int32(bestIndex)
-        }
-      }
-    }
+  let argmax = ArgmaxBuffer(count: out.count)
+  func run<T: TensorScalar>(_: T.Type) {
+    Kernels.maxPool2d(
+      input.storage.pointer(T.self), out.storage.pointer(T.self),
+      argmax: argmax.buffer.baseAddress!, planes: n * c, h: h, w: w, kernel: kernelSize,
+      stride: s)
   }
-  if input.dtype == .float32 { forward(Float.self) } else { forward(Double.self) }
+  if input.dtype == .float32 { run(Float.self) } else { run(Double.self) }
   let inShape = input.shape
-  let inType = input.dtype
-  return Tensor.record(.maxPool2d, [input], out) { g in
-    let dx = Tensor(uninitializedShape: inShape, dtype: inType)
-    func backward<T: TensorScalar>(_: T.Type) {
-      let gp = g.storage.pointer(T.self)
-      let dp = dx.storage.pointer(T.self)
-      Kernels.parallelFor(n * c) { p in
-        (dp + p * h * w).update(repeating: 0, count: h * w)
-        for q in 0..<(oh * ow) {
-          let o = p * oh * ow + q
-          dp[p * h * w + Int(arg.buffer[o])] += gp[o]
-        }
-      }
+  return Tensor.record(.maxPool2d, inputs: [input], output: out) { ctx in
+    [ctx.gradOutput.maxPoolScatter(argmax, into: inShape)]
+  }
+}
+
+extension Tensor {
+  /// The backward of max pooling: zeros of `shape` with each element of this gradient added at
+  /// its window's maximum. Linear; its derivative picks the upstream gradient at the maxima.
+  func maxPoolScatter(_ argmax: ArgmaxBuffer, into shape: [Int]) -> Tensor {
+    let dx = Tensor(uninitializedShape: shape, dtype: dtype)
+    let planes = shape[0] * shape[1]
+    func run<T: TensorScalar>(_: T.Type) {
+      Kernels.maxPool2dBackward(
+        storage.pointer(T.self), dx.storage.pointer(T.self),
+        argmax: argmax.buffer.baseAddress!, planes: planes, inPlane: shape[2] * shape[3],
+        outPlane: count / Swift.max(planes, 1))
     }
-    if inType == .float32 { backward(Float.self) } else { backward(Double.self) }
-    return [dx]
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    let outShape = self.shape
+    return Tensor.record(.maxPool2dBackward, inputs: [self], output: dx) { ctx in
+      // The adjoint: each output position reads the upstream gradient at its maximum.
+      let index = argmax.flatIndices(planes: planes, outPlane: count / Swift.max(planes, 1))
+      return [
+        ctx.gradOutput.reshape([planes, shape[2] * shape[3]]).gather(dim: 1, index: index)
+          .reshape(outShape)
+      ]
+    }
   }
 }
 
@@ -83,55 +64,9 @@ final class ArgmaxBuffer: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<Int32>
   init(count: Int) { buffer = .allocate(capacity: Swift.max(count, 1)) }
   deinit { buffer.deallocate() }
-}
 
-extension Kernels {
-  /// Max pooling of one output row over 2×2 windows with stride 2, eight outputs at a time:
-  /// `row` points at the first of the window's two input rows (`width` elements each). Writes
-  /// outputs `0..<k` and their flat argmax indices (plus `rowOffset`) for the largest multiple
-  /// `k` of 8 not above `outputs`, and returns `k`.
-  ///
-  /// Same result as the scalar loop: the window's elements are visited in row-major order, a
-  /// larger value or a NaN replaces the best, and the first NaN ends the search.
-  static func maxPool2x2Row(
-    _ row: UnsafePointer<Float>, width: Int, outputs: Int, values: UnsafeMutablePointer<Float>,
-    indices: UnsafeMutablePointer<Int32>, rowOffset: Int32
-  ) -> Int {
-    let raw = UnsafeRawPointer(row)
-    let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-    let right = SIMD8<Int32>(repeating: 1)
-    let below = SIMD8<Int32>(repeating: Int32(width))
-    let belowRight = SIMD8<Int32>(repeating: Int32(width + 1))
-    var j = 0
-    while j + 8 <= outputs {
-      let top = raw.loadUnaligned(fromByteOffset: 8 * j, as: SIMD16<Float>.self)
-      let bottom = raw.loadUnaligned(fromByteOffset: 4 * (width + 2 * j), as: SIMD16<Float>.self)
-      var best = top.evenHalf
-      var offset = SIMD8<Int32>(repeating: 0)
-      var done = best .!= best
-      // The other three candidates in row-major order.
-      consider(top.oddHalf, at: right, &best, &offset, &done)
-      consider(bottom.evenHalf, at: below, &best, &offset, &done)
-      consider(bottom.oddHalf, at: belowRight, &best, &offset, &done)
-      UnsafeMutableRawPointer(values + j).storeBytes(of: best, as: SIMD8<Float>.self)
-      UnsafeMutableRawPointer(indices + j).storeBytes(
-        of: offset &+ lanes &+ SIMD8(repeating: rowOffset + 2 * Int32(j)), as: SIMD8<Int32>.self)
-      j += 8
-    }
-    return j
-  }
-
-  /// One step of ``maxPool2x2Row``: `candidate` (at window offset `position`) replaces `best` in
-  /// the lanes where it is larger or NaN, unless that lane already holds a NaN (`done`).
-  @inline(__always)
-  private static func consider(
-    _ candidate: SIMD8<Float>, at position: SIMD8<Int32>, _ best: inout SIMD8<Float>,
-    _ offset: inout SIMD8<Int32>, _ done: inout SIMDMask<SIMD8<Int32>>
-  ) {
-    let isNaN = candidate .!= candidate
-    let take = .!done .& ((candidate .> best) .| isNaN)
-    best.replace(with: candidate, where: take)
-    offset.replace(with: position, where: take)
-    done = done .| isNaN
+  /// The in-plane indices as an int64 tensor [planes, outPlane] (for `gather`).
+  func flatIndices(planes: Int, outPlane: Int) -> Tensor {
+    Tensor(shape: [planes, outPlane], indices: (0..<(planes * outPlane)).map { Int(buffer[$0]) })
   }
 }

@@ -1,4 +1,13 @@
-// Reductions: sum, mean, max, logsumexp and argmax; each op's forward and pullback side by side.
+// Reductions: sum, mean, max, logsumexp and argmax; each op's forward and derivative rule.
+
+import AutogradKernels
+
+/// 1 where `x` ties with the maximum `m` of its group (NaN ties with NaN), else 0.
+struct TieF: BinaryScalarFunction {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T, _ m: T) -> T {
+    x == m || (x.isNaN && m.isNaN) ? 1 : 0
+  }
+}
 
 extension Tensor {
   /// The sorted, normalised, distinct axes of a reduction, stopping on a bad axis.
@@ -22,17 +31,11 @@ extension Tensor {
     outShape[axis] = 1
     let out = Tensor(uninitializedShape: outShape, dtype: dtype)
     let (outer, n, inner) = split(around: axis)
-    switch dtype {
-    case .float32:
+    func run<T: TensorScalar>(_: T.Type) {
       Kernels.sumAxis(
-        storage.pointer(Float.self), out.storage.pointer(Float.self), outer: outer, n: n,
-        inner: inner)
-    case .float64:
-      Kernels.sumAxis(
-        storage.pointer(Double.self), out.storage.pointer(Double.self), outer: outer, n: n,
-        inner: inner)
-    case .int64: fatalError("unreachable")
+        storage.pointer(T.self), out.storage.pointer(T.self), outer: outer, n: n, inner: inner)
     }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     return out
   }
 
@@ -51,22 +54,7 @@ extension Tensor {
   func rawExpand(to target: [Int]) -> Tensor {
     if shape == target { return self }
     let strides = Tensor.broadcastStrides(shape, to: target)
-    let out = Tensor(uninitializedShape: target, dtype: dtype)
-    switch dtype {
-    case .float32:
-      Kernels.gatherStrided(
-        storage.pointer(Float.self), srcStrides: strides, out.storage.pointer(Float.self),
-        shape: target)
-    case .float64:
-      Kernels.gatherStrided(
-        storage.pointer(Double.self), srcStrides: strides, out.storage.pointer(Double.self),
-        shape: target)
-    case .int64:
-      Kernels.gatherStrided(
-        storage.pointer(Int.self), srcStrides: strides, out.storage.pointer(Int.self),
-        shape: target)
-    }
-    return out
+    return stridedCopy(offset: 0, strides: strides, shape: target)
   }
 
   /// The sum over all elements, or over `dims`, like `torch.sum`.
@@ -76,7 +64,9 @@ extension Tensor {
     let kept = reducedShape(axes, keepDim: true)
     let y = rawSum(axes: axes).viewed(as: reducedShape(axes, keepDim: keepDim))
     let inShape = shape
-    return Tensor.record(.sum, [self], y) { g in [g.reshape(kept).rawExpand(to: inShape)] }
+    return Tensor.record(.sum, inputs: [self], output: y) { ctx in
+      [ctx.gradOutput.reshape(kept).expand(inShape)]
+    }
   }
 
   /// The sum along one axis.
@@ -91,8 +81,8 @@ extension Tensor {
     let scale = MulScalarF(c: 1 / Double(n))
     let y = rawSum(axes: axes).viewed(as: reducedShape(axes, keepDim: keepDim)).map(scale, .mean)
     let inShape = shape
-    return Tensor.record(.mean, [self], y) { g in
-      [g.reshape(kept).rawExpand(to: inShape).map(scale, .mean)]
+    return Tensor.record(.mean, inputs: [self], output: y) { ctx in
+      [ctx.gradOutput.reshape(kept).expand(inShape) * scale.c]
     }
   }
 
@@ -118,23 +108,13 @@ extension Tensor {
     let rows = (perm == Array(0..<rank) ? self : rawPermute(perm)).viewed(as: [groups, size])
     let (values, _) = rows.rawMax(along: 1)
     let y = values.viewed(as: reducedShape(axes, keepDim: keepDim))
-    let inShape = shape
-    var inverse = [Int](repeating: 0, count: rank)
-    for (i, p) in perm.enumerated() { inverse[p] = i }
-    let permutedShape = perm.map { shape[$0] }
-    return Tensor.record(.max, [self], y) { g in
-      let r = rows.doubleScalars
-      let best = values.doubleScalars
-      let upstream = g.doubleScalars
-      var dx = [Double](repeating: 0, count: r.count)
-      for o in 0..<groups {
-        let m = best[o]
-        let row = (o * size)..<((o + 1) * size)
-        let ties = row.filter { r[$0] == m || (m.isNaN && r[$0].isNaN) }
-        for i in ties { dx[i] = upstream[o] / Double(ties.count) }
-      }
-      let grad = Tensor(shape: permutedShape, scalars: dx).to(rows.dtype)
-      return [perm == Array(0..<inShape.count) ? grad.viewed(as: inShape) : grad.rawPermute(inverse)]
+    let keptShape = reducedShape(axes, keepDim: true)
+    return Tensor.record(.max, inputs: [self], output: y, savingOutput: true) { [self] ctx in
+      // The gradient of each maximum, split evenly among the elements that tie for it.
+      let best = ctx.output.detached().reshape(keptShape)
+      let ties = detached().broadcasting(best, TieF(), .max)
+      let count = ties.sum(dims: axes, keepDim: true)
+      return [ties * (ctx.gradOutput.reshape(keptShape) / count)]
     }
   }
 
@@ -146,17 +126,12 @@ extension Tensor {
     let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
     let (outer, n, inner) = split(around: axis)
     check(n > 0, "max: cannot reduce an empty dimension of shape \(shape)")
-    switch dtype {
-    case .float32:
+    func run<T: TensorScalar>(_: T.Type) {
       Kernels.maxAxis(
-        storage.pointer(Float.self), values.storage.pointer(Float.self),
+        storage.pointer(T.self), values.storage.pointer(T.self),
         indices.storage.pointer(Int.self), outer: outer, n: n, inner: inner)
-    case .float64:
-      Kernels.maxAxis(
-        storage.pointer(Double.self), values.storage.pointer(Double.self),
-        indices.storage.pointer(Int.self), outer: outer, n: n, inner: inner)
-    case .int64: fatalError("unreachable")
     }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     return (values, indices)
   }
 
@@ -170,8 +145,8 @@ extension Tensor {
     let y = values.viewed(as: outShape)
     let inShape = shape
     let kept = values.shape
-    let recorded = Tensor.record(.maxAlongAxis, [self], y) { g in
-      [g.reshape(kept).scatter(into: inShape, axis: a, index: indices)]
+    let recorded = Tensor.record(.maxAlongAxis, inputs: [self], output: y) { ctx in
+      [ctx.gradOutput.reshape(kept).scatterAdd(into: inShape, dim: a, index: indices)]
     }
     return (recorded, indices.viewed(as: outShape))
   }
@@ -192,21 +167,19 @@ extension Tensor {
     kept[a] = 1
     let out = Tensor(uninitializedShape: kept, dtype: dtype)
     let (outer, n, inner) = split(around: a)
-    switch dtype {
-    case .float32:
+    func run<T: TensorScalar>(_: T.Type) {
       Kernels.logsumexpAxis(
-        storage.pointer(Float.self), out.storage.pointer(Float.self), outer: outer, n: n,
-        inner: inner)
-    case .float64:
-      Kernels.logsumexpAxis(
-        storage.pointer(Double.self), out.storage.pointer(Double.self), outer: outer, n: n,
-        inner: inner)
-    case .int64: fatalError("unreachable")
+        storage.pointer(T.self), out.storage.pointer(T.self), outer: outer, n: n, inner: inner)
     }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     let y = out.viewed(as: reducedShape([a], keepDim: keepDim))
-    let x = detached()
-    return Tensor.record(.logsumexp, [self], y) { g in
-      [g.reshape(kept).rawExpand(to: x.shape) * (x - out.rawExpand(to: x.shape)).exp()]
+    let inShape = shape
+    return Tensor.record(.logsumexp, inputs: [self], output: y, savingOutput: true) {
+      [self] ctx in
+      [
+        ctx.gradOutput.reshape(kept).expand(inShape)
+          * (self - ctx.output.reshape(kept).expand(inShape)).exp()
+      ]
     }
   }
 }

@@ -1,3 +1,5 @@
+import AutogradKernels
+
 // Categorical sampling: integer draws that are recorded as non-differentiable.
 
 /// Draws `numSamples` category indices (with replacement) per row of `probabilities`

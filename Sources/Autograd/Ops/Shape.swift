@@ -1,9 +1,28 @@
 // Shape ops: reshape and its friends, permute/transpose, expand, slice, concat and stack.
 
+import AutogradKernels
+
 extension Tensor {
   /// The same storage under another shape, without recording (the counts must agree).
   func viewed(as newShape: [Int]) -> Tensor {
     Tensor(shape: newShape, storage: storage)
+  }
+
+  /// A contiguous copy of the elements read from element `offset` through `strides` over
+  /// `shape`, without recording (any element type).
+  func stridedCopy(offset: Int, strides: [Int], shape outShape: [Int]) -> Tensor {
+    let out = Tensor(uninitializedShape: outShape, dtype: dtype)
+    func run<T>(_: T.Type) {
+      Kernels.gatherStrided(
+        storage.pointer(T.self) + offset, srcStrides: strides, out.storage.pointer(T.self),
+        shape: outShape)
+    }
+    switch dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    case .int64: run(Int.self)
+    }
+    return out
   }
 
   /// The same elements under a new shape, like `torch.reshape`; one axis may be `-1`.
@@ -26,7 +45,9 @@ extension Tensor {
       "reshape: shape \(newShape) is invalid for a tensor of shape \(shape) (\(count) elements)")
     if target == shape { return self }
     let inShape = shape
-    return Tensor.record(.reshape, [self], viewed(as: target)) { g in [g.viewed(as: inShape)] }
+    return Tensor.record(.reshape, inputs: [self], output: viewed(as: target)) { ctx in
+      [ctx.gradOutput.reshape(inShape)]
+    }
   }
 
   /// Axes `startDim` through `endDim` merged into one, like `torch.flatten`.
@@ -67,33 +88,17 @@ extension Tensor {
       perm.count == rank && Set(perm).count == rank,
       "permute: \(dims) is not a permutation of the \(rank) axes of shape \(shape)")
     if perm == Array(0..<rank) { return self }
-    let y = rawPermute(perm)
     var inverse = [Int](repeating: 0, count: rank)
     for (i, p) in perm.enumerated() { inverse[p] = i }
-    return Tensor.record(.permute, [self], y) { g in [g.rawPermute(inverse)] }
+    return Tensor.record(.permute, inputs: [self], output: rawPermute(perm)) { ctx in
+      [ctx.gradOutput.permute(inverse)]
+    }
   }
 
   /// The permuted copy, without recording.
   func rawPermute(_ perm: [Int]) -> Tensor {
     let own = Tensor.strides(of: shape)
-    let outShape = perm.map { shape[$0] }
-    let srcStrides = perm.map { own[$0] }
-    let out = Tensor(uninitializedShape: outShape, dtype: dtype)
-    switch dtype {
-    case .float32:
-      Kernels.gatherStrided(
-        storage.pointer(Float.self), srcStrides: srcStrides, out.storage.pointer(Float.self),
-        shape: outShape)
-    case .float64:
-      Kernels.gatherStrided(
-        storage.pointer(Double.self), srcStrides: srcStrides, out.storage.pointer(Double.self),
-        shape: outShape)
-    case .int64:
-      Kernels.gatherStrided(
-        storage.pointer(Int.self), srcStrides: srcStrides, out.storage.pointer(Int.self),
-        shape: outShape)
-    }
-    return out
+    return stridedCopy(offset: 0, strides: perm.map { own[$0] }, shape: perm.map { shape[$0] })
   }
 
   /// Axes `dim0` and `dim1` swapped, like `torch.transpose`.
@@ -118,7 +123,9 @@ extension Tensor {
     }
     if target == shape { return self }
     let inShape = shape
-    return Tensor.record(.expand, [self], rawExpand(to: target)) { g in [g.sum(toShape: inShape)] }
+    return Tensor.record(.expand, inputs: [self], output: rawExpand(to: target)) { ctx in
+      [ctx.gradOutput.sum(toShape: inShape)]
+    }
   }
 
   /// Elements `start..<end` (every `step`-th) along `dim`, like `x[:, start:end:step]`.
@@ -130,42 +137,33 @@ extension Tensor {
     func clampBound(_ v: Int) -> Int { Swift.min(Swift.max(v < 0 ? v + n : v, 0), n) }
     let lo = clampBound(start)
     let hi = Swift.max(clampBound(end ?? n), lo)
-    let length = (hi - lo + step - 1) / step
-    var outShape = shape
-    outShape[a] = length
-    var strides = Tensor.strides(of: shape)
-    let base = lo * strides[a]
-    strides[a] *= step
-    let out = Tensor(uninitializedShape: outShape, dtype: dtype)
-    switch dtype {
-    case .float32:
-      Kernels.gatherStrided(
-        storage.pointer(Float.self) + base, srcStrides: strides, out.storage.pointer(Float.self),
-        shape: outShape)
-    case .float64:
-      Kernels.gatherStrided(
-        storage.pointer(Double.self) + base, srcStrides: strides,
-        out.storage.pointer(Double.self), shape: outShape)
-    case .int64:
-      Kernels.gatherStrided(
-        storage.pointer(Int.self) + base, srcStrides: strides, out.storage.pointer(Int.self),
-        shape: outShape)
+    let region = SliceRegion(axis: a, start: lo, end: hi, step: step)
+    let inShape = shape
+    let out = stridedCopy(
+      offset: region.offset(in: shape), strides: region.strides(in: shape),
+      shape: region.shape(in: shape))
+    return Tensor.record(.slice, inputs: [self], output: out) { ctx in
+      [ctx.gradOutput.unsliced(into: inShape, region)]
     }
-    let (inShape, inType) = (shape, dtype)
-    return Tensor.record(.slice, [self], out) { g in
-      let dx = Tensor.zeros(inShape, dtype: inType)
-      switch inType {
-      case .float32:
-        Kernels.scatterStrided(
-          g.storage.pointer(Float.self), dx.storage.pointer(Float.self) + base,
-          dstStrides: strides, shape: outShape)
-      case .float64:
-        Kernels.scatterStrided(
-          g.storage.pointer(Double.self), dx.storage.pointer(Double.self) + base,
-          dstStrides: strides, shape: outShape)
-      case .int64: fatalError("unreachable")
-      }
-      return [dx]
+  }
+
+  /// Zeros of `shape` with this tensor written into `region`: the backward of ``slice``, and
+  /// differentiable itself (its derivative is the slice).
+  func unsliced(into shape: [Int], _ region: SliceRegion) -> Tensor {
+    requireFloat(.sliceBackward)
+    let out = Tensor.zeros(shape, dtype: dtype)
+    let (base, strides, inner) = (region.offset(in: shape), region.strides(in: shape), self.shape)
+    func run<T: TensorScalar>(_: T.Type) {
+      Kernels.scatterStrided(
+        storage.pointer(T.self), out.storage.pointer(T.self) + base, dstStrides: strides,
+        shape: inner)
+    }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    return Tensor.record(.sliceBackward, inputs: [self], output: out) { ctx in
+      [
+        ctx.gradOutput.slice(
+          dim: region.axis, start: region.start, end: region.end, step: region.step)
+      ]
     }
   }
 
@@ -198,11 +196,11 @@ extension Tensor {
       column += chunk
     }
     let sizes = tensors.map { $0.shape[a] }
-    return record(.concat, tensors, out) { g in
+    return record(.concat, inputs: tensors, output: out) { ctx in
       var start = 0
       return sizes.map { size in
         defer { start += size }
-        return g.slice(dim: a, start: start, end: start + size)
+        return ctx.gradOutput.slice(dim: a, start: start, end: start + size)
       }
     }
   }
@@ -214,5 +212,25 @@ extension Tensor {
       tensors.allSatisfy { $0.shape == tensors[0].shape },
       "stack: shapes differ: \(tensors.map(\.shape))")
     return cat(tensors.map { $0.unsqueeze(dim: dim) }, dim: dim)
+  }
+}
+
+/// The elements `start..<end` (every `step`-th) along `axis` of a row-major tensor.
+struct SliceRegion {
+  let axis, start, end, step: Int
+
+  /// The element offset of the region's first element.
+  func offset(in shape: [Int]) -> Int { start * Tensor.strides(of: shape)[axis] }
+  /// The element strides that walk the region.
+  func strides(in shape: [Int]) -> [Int] {
+    var s = Tensor.strides(of: shape)
+    s[axis] *= step
+    return s
+  }
+  /// The region's shape.
+  func shape(in shape: [Int]) -> [Int] {
+    var s = shape
+    s[axis] = (end - start + step - 1) / step
+    return s
   }
 }

@@ -1,21 +1,18 @@
 // softmax and logSoftmax along an axis, stable for logits of any size.
 
+import AutogradKernels
+
 extension Tensor {
   private func rawSoftmax(_ a: Int, log: Bool, _ op: OpKind) -> Tensor {
     requireFloat(op)
     let out = Tensor(uninitializedShape: shape, dtype: dtype)
     let (outer, n, inner) = split(around: a)
-    switch dtype {
-    case .float32:
+    func run<T: TensorScalar>(_: T.Type) {
       Kernels.softmaxAxis(
-        storage.pointer(Float.self), out.storage.pointer(Float.self), outer: outer, n: n,
-        inner: inner, log: log)
-    case .float64:
-      Kernels.softmaxAxis(
-        storage.pointer(Double.self), out.storage.pointer(Double.self), outer: outer, n: n,
-        inner: inner, log: log)
-    case .int64: fatalError("unreachable")
+        storage.pointer(T.self), out.storage.pointer(T.self), outer: outer, n: n, inner: inner,
+        log: log)
     }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     return out
   }
 
@@ -24,9 +21,10 @@ extension Tensor {
   public func softmax(dim: Int) -> Tensor {
     let a = axis(dim, .softmax)
     let y = rawSoftmax(a, log: false, .softmax)
-    return Tensor.record(.softmax, [self], y) { g in
-      let gy = g * y
-      return [gy - y * gy.rawSum(along: a)]
+    return Tensor.record(.softmax, inputs: [self], output: y, savingOutput: true) { ctx in
+      let y = ctx.output
+      let gy = ctx.gradOutput * y
+      return [gy - y * gy.sum(dims: [a], keepDim: true)]
     }
   }
 
@@ -35,8 +33,9 @@ extension Tensor {
   public func logSoftmax(dim: Int) -> Tensor {
     let a = axis(dim, .logSoftmax)
     let y = rawSoftmax(a, log: true, .logSoftmax)
-    return Tensor.record(.logSoftmax, [self], y) { g in
-      [g - y.exp() * g.rawSum(along: a)]
+    return Tensor.record(.logSoftmax, inputs: [self], output: y, savingOutput: true) { ctx in
+      let g = ctx.gradOutput
+      return [g - ctx.output.exp() * g.sum(dims: [a], keepDim: true)]
     }
   }
 }

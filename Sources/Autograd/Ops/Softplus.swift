@@ -1,10 +1,12 @@
-// softplus, a smooth ReLU: its scalar functions, then the op's forward and pullback.
+// softplus, a smooth ReLU: its scalar function, then the op's forward and derivative rule.
+
+import AutogradKernels
 
 /// `(1/β)·log(1 + e^(β·x))`, or `x` itself where `β·x > threshold`, as PyTorch.
 struct SoftplusF: UnaryScalarFunction {
   let beta: Double
   let threshold: Double
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ x: T) -> T {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
     let bx = T(beta) * x
     if bx > T(threshold) { return x }
     let e = T.exp(bx)
@@ -16,17 +18,6 @@ struct SoftplusF: UnaryScalarFunction {
   }
 }
 
-/// `g · σ(β·x)`, or `g` where `β·x > threshold`, given `x`.
-struct SoftplusGradF: BinaryScalarFunction {
-  let beta: Double
-  let threshold: Double
-  @inline(__always) func callAsFunction<T: TensorScalar>(_ g: T, _ x: T) -> T {
-    let bx = T(beta) * x
-    if bx > T(threshold) { return g }
-    return g * SigmoidF()(bx)
-  }
-}
-
 extension Tensor {
   /// `(1/β)·log(1 + e^(β·x))` elementwise, a smooth ReLU, like `torch.nn.functional.softplus`.
   ///
@@ -34,10 +25,9 @@ extension Tensor {
   /// stability; elsewhere the gradient is `σ(β·x)`.
   public func softplus(beta: Double = 1, threshold: Double = 20) -> Tensor {
     check(beta != 0, "softplus: beta must be non-zero")
-    let y = map(SoftplusF(beta: beta, threshold: threshold), .softplus)
-    let x = detached()
-    return Tensor.record(.softplus, [self], y) { g in
-      [g.zipMap(x, SoftplusGradF(beta: beta, threshold: threshold))]
+    return unary(SoftplusF(beta: beta, threshold: threshold), .softplus) { [self] ctx in
+      let bx = self * beta
+      return ctx.gradOutput * Tensor.where(bx.gt(threshold), 1, bx.sigmoid())
     }
   }
 }

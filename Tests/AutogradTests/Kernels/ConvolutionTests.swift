@@ -1,6 +1,7 @@
 import Testing
 
-@testable import Autograd
+import Autograd
+@testable import AutogradKernels
 
 /// conv2d's per-image kernels: gradients against a naive float64 reference over several
 /// weight-gradient groups, and bit-identical results for every thread count.

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import Autograd
+import Autograd
+@testable import AutogradKernels
 
 /// A GEMM test case: `C[m×n] = op(A)·op(B) + beta·C` with optional extra leading-dimension padding.
 struct GEMMCase: CustomTestStringConvertible, Sendable {

@@ -1,7 +1,8 @@
 import Dispatch
 import Testing
 
-@testable import Autograd
+import Autograd
+@testable import AutogradKernels
 
 /// Changes the global thread count, so its tests run one after another.
 @Suite("Kernels.parallelFor", .serialized)

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import Autograd
+import Autograd
+@testable import AutogradKernels
 
 @Suite("Buffer cache settings")
 struct StorageCacheTests {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import Autograd
+import Autograd
+@testable import AutogradKernels
 
 /// The SIMD exp and log against double-precision libm over sweeps of float inputs.
 @Suite("Vector exp and log")

@@ -2,6 +2,7 @@ import Autograd
 import Testing
 
 @testable import NN
+@testable import ByteFormats
 
 /// A dataset whose example `i` has input `[i]` and target `i`, to see which examples a batch holds.
 private struct IndexDataset: Dataset {

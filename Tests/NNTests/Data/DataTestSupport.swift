@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import NN
+@testable import ByteFormats
 
 /// Locations and helpers shared by the data-layer tests.
 enum DataTestSupport {

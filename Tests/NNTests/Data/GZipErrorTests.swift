@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import NN
+@testable import ByteFormats
 
 /// Broken gzip files, written to a temporary directory: each must fail with a message that
 /// names the file and the problem.

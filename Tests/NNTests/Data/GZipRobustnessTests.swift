@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import NN
+@testable import ByteFormats
 
 /// Random, truncated and bit-flipped inputs: decoding must return or throw a
 /// ``DataFormatError``, never crash or hang.

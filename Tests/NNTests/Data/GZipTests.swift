@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import NN
+@testable import ByteFormats
 
 /// Decoding the committed gzip fixtures (made by Scripts/make_gzip_fixtures.py with zlib).
 @Suite struct GZipTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import NN
+@testable import ByteFormats
 
 /// Parsing IDX files of every element type and rank, and rejecting malformed ones.
 @Suite struct IDXTests {

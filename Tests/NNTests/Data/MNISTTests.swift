@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import NN
+@testable import ByteFormats
 
 /// Loading MNIST-format datasets: the real files shipped in Data/MNIST, and small synthetic ones.
 @Suite struct MNISTTests {

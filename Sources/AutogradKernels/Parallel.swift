@@ -19,27 +19,19 @@ private func defaultThreadCount() -> Int {
   return max(1, ProcessInfo.processInfo.activeProcessorCount)
 }
 
-/// Sets the number of threads that the CPU kernels (such as matrix products) may use.
-///
-/// Mirrors `torch.set_num_threads`. Matrix products give bit-identical results for every thread
-/// count: threads split the output, never a sum.
-///
-/// - Parameter count: The maximum number of threads; must be at least 1.
-public func setNumThreads(_ count: Int) {
-  precondition(count >= 1, "setNumThreads: count must be at least 1, got \(count)")
-  kernelThreadCount.store(count, ordering: .relaxed)
-}
+extension Kernels {
+  /// Sets the number of threads the kernels may use (at least 1; checked by the caller).
+  package static func setThreadCount(_ count: Int) {
+    kernelThreadCount.store(count, ordering: .relaxed)
+  }
 
-/// Returns the number of threads that the CPU kernels may use.
-///
-/// Mirrors `torch.get_num_threads`. Defaults to the environment variable `AUTOGRAD_NUM_THREADS`
-/// when it holds a positive integer, otherwise to the number of active processor cores.
-public func numThreads() -> Int {
-  kernelThreadCount.load(ordering: .relaxed)
+  /// The number of threads the kernels may use: `AUTOGRAD_NUM_THREADS` when it holds a positive
+  /// integer, otherwise the number of active cores, until ``setThreadCount(_:)`` changes it.
+  package static func threadCount() -> Int { kernelThreadCount.load(ordering: .relaxed) }
 }
 
 extension Kernels {
-  /// Runs `body(i)` for every `i` in `0..<count`, on at most `numThreads()` threads.
+  /// Runs `body(i)` for every `i` in `0..<count`, on at most `Kernels.threadCount()` threads.
   ///
   /// Iterations are handed out dynamically, so `body` must not depend on which thread runs an
   /// index or in which order indices run; it must only write data owned by index `i`. Runs
@@ -50,9 +42,9 @@ extension Kernels {
   /// Uses a pool of persistent helper threads that spin briefly between jobs, so that a job of a
   /// few tens of microseconds (a small GEMM) starts on all threads at once; a call made while
   /// another thread's job occupies the pool falls back to `DispatchQueue.concurrentPerform`.
-  static func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+  package static func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     guard count > 0 else { return }
-    let threads = min(numThreads(), count)
+    let threads = min(Kernels.threadCount(), count)
     if threads <= 1 || isInParallelRegion {
       for index in 0..<count { body(index) }
       return
@@ -80,7 +72,7 @@ extension Kernels {
   /// A `parallelFor` called from inside another one (say, a GEMM inside a convolution's
   /// per-image task) runs serially on the calling thread, like PyTorch's `at::parallel_for`: the
   /// outer loop already occupies every kernel thread.
-  static var isInParallelRegion: Bool { pthread_getspecific(parallelRegionKey) != nil }
+  package static var isInParallelRegion: Bool { pthread_getspecific(parallelRegionKey) != nil }
 }
 
 /// The thread-specific key whose non-nil value marks a thread inside a `parallelFor` body.
@@ -94,14 +86,6 @@ private let parallelRegionKey: pthread_key_t = {
 /// Marks (or unmarks) the calling thread as running a `parallelFor` body.
 private func markParallelRegion(_ inside: Bool) {
   _ = pthread_setspecific(parallelRegionKey, inside ? UnsafeRawPointer(bitPattern: 1) : nil)
-}
-
-/// Runs `body` over `0..<count` split into fixed chunks of 32,768 indices, on the kernel threads
-/// when there are at least two chunks (for other modules of this package, such as the
-/// optimizers). The split depends only on `count`, so elementwise results are the same for every
-/// thread count.
-package func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
-  Kernels.inChunks(count, body)
 }
 
 /// Lets the operating system run another thread (used while waiting for a preempted helper).
@@ -275,10 +259,10 @@ private final class KernelThreadPool: @unchecked Sendable {
 /// `UnsafeMutablePointer` to a buffer) must outlive the parallel loop, which holds because
 /// `Kernels.parallelFor` is synchronous; concurrent iterations may read shared memory through it
 /// but must write only disjoint elements, so no two threads ever race on the same element.
-struct UncheckedSendable<Value>: @unchecked Sendable {
+package struct UncheckedSendable<Value>: @unchecked Sendable {
   /// The wrapped value.
-  let value: Value
+  package let value: Value
 
   /// Wraps `value`; see the type's audit rule.
-  init(_ value: Value) { self.value = value }
+  package init(_ value: Value) { self.value = value }
 }

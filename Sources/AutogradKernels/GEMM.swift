@@ -29,17 +29,17 @@ private enum SGEMMTiling {
   #endif
   /// Largest k-block (packed panel depth): an nr×kc B micro-panel stays in L1, an mr×kc A
   /// micro-panel streams from L2. Fixed: the k-blocking is part of the summation order.
-  static var kc: Int { 256 }
+  package static var kc: Int { 256 }
   /// Rows of A packed at once (multiple of `mr`): mc×kc floats stay in L2.
-  static var mc: Int { 144 }
+  package static var mc: Int { 144 }
   /// Columns of B packed at once (multiple of `nr`): kc×nc floats stay in L2/L3.
-  static var nc: Int { 3072 }
+  package static var nc: Int { 3072 }
   /// Floats in one task's packing buffer: the A block, then the B block.
-  static var bufferFloats: Int { mc * kc + kc * nc }
+  package static var bufferFloats: Int { mc * kc + kc * nc }
   /// Largest C (m·n elements) computed by `sgemmSmallDotProducts` when op(A)·op(B) is A·Bᵀ.
-  static var dotMaxOutputs: Int { 2048 }
+  package static var dotMaxOutputs: Int { 2048 }
   /// Below this many multiply-adds (m·n·k) the product runs on the calling thread only.
-  static var parallelThreshold: Int { 1 << 20 }
+  package static var parallelThreshold: Int { 1 << 20 }
 }
 
 extension Kernels {
@@ -50,7 +50,7 @@ extension Kernels {
   /// With `beta == 0` C is only written (it may hold garbage or NaN); with `beta == 1` the product
   /// is added to C. Runs on up to `numThreads()` threads; the result is bit-identical for every
   /// thread count.
-  static func gemm(
+  package static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
@@ -78,7 +78,7 @@ extension Kernels {
       a: a, rowStrideA: transA ? 1 : lda, depthStrideA: transA ? lda : 1,
       b: b, depthStrideB: transB ? 1 : ldb, colStrideB: transB ? ldb : 1,
       overwrite: beta == 0, c: c, ldc: ldc)
-    let threads = m * n * k < SGEMMTiling.parallelThreshold ? 1 : numThreads()
+    let threads = m * n * k < SGEMMTiling.parallelThreshold ? 1 : Kernels.threadCount()
     let grid = sgemmTaskGrid(m: m, n: n, k: k, threads: threads)
     if grid.rows * grid.cols == 1 {
       problem.run(rows: 0..<m, cols: 0..<n)
@@ -634,7 +634,7 @@ extension Kernels {
   /// Same contract as the `Float` overload (layouts, `beta` of 0 or 1, C never read when
   /// `beta == 0`, bit-identical for every thread count). Meant for gradient checks on small
   /// tensors: a straightforward cache-friendly loop, parallel over rows of C.
-  static func gemm(
+  package static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
@@ -676,19 +676,4 @@ extension Kernels {
       }
     }
   }
-}
-
-/// Benchmark hook: calls the internal single-precision `Kernels.gemm` (see there).
-///
-/// Exposed as SPI so that a benchmark executable can time the kernel without making `Kernels`
-/// public API: `@_spi(Benchmarking) import Autograd`.
-@_spi(Benchmarking)
-public func benchmarkSGEMM(
-  transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
-) {
-  Kernels.gemm(
-    transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-    beta: beta, c: c, ldc: ldc)
 }

@@ -1,9 +1,9 @@
 // Raw elementwise loops over buffers. They know nothing of tensors or gradients.
 
 /// A scalar function of one argument, generic so that one definition serves `Float` and `Double`.
-protocol UnaryScalarFunction {
+package protocol UnaryScalarFunction {
   /// The function's value at `x`.
-  func callAsFunction<T: TensorScalar>(_ x: T) -> T
+  func callAsFunction<T: KernelScalar>(_ x: T) -> T
   /// The function on 16 floats at once, when it has a SIMD form; `map` then uses it for
   /// `Float` tensors instead of calling the scalar form per element.
   static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { get }
@@ -11,22 +11,22 @@ protocol UnaryScalarFunction {
 
 extension UnaryScalarFunction {
   /// No SIMD form: `map` calls the scalar function per element.
-  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { nil }
+  package static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { nil }
 }
 
 /// A scalar function of two arguments, generic over the scalar type.
-protocol BinaryScalarFunction {
+package protocol BinaryScalarFunction {
   /// The function's value at (`a`, `b`).
-  func callAsFunction<T: TensorScalar>(_ a: T, _ b: T) -> T
+  func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T
 }
 
 /// The namespace of raw kernels.
-enum Kernels {}
+package enum Kernels {}
 
 extension Kernels {
   /// `out[i] = f(x[i])` for `count` elements.
   @inline(__always)
-  static func map<T: TensorScalar, F: UnaryScalarFunction>(
+  package static func map<T: KernelScalar, F: UnaryScalarFunction>(
     _ f: F, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int
   ) {
     if T.self == Float.self, let vector = F.vectorized {
@@ -44,11 +44,11 @@ extension Kernels {
 
   /// Elements per parallel chunk of an elementwise loop; below two chunks the loop runs on the
   /// calling thread. Elementwise results do not depend on the split.
-  static let elementwiseChunk = 1 << 15
+  package static let elementwiseChunk = 1 << 15
 
   /// Runs `body` over `0..<count` in fixed chunks on the kernel threads.
   @inline(__always)
-  static func inChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+  package static func inChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
     if count < 2 * elementwiseChunk {
       body(0..<count)
       return
@@ -61,7 +61,7 @@ extension Kernels {
 
   /// `out[i] = f(a[i], b[i])` for `count` elements.
   @inline(__always)
-  static func zip<T: TensorScalar, F: BinaryScalarFunction>(
+  package static func zip<T: KernelScalar, F: BinaryScalarFunction>(
     _ f: F, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
     count: Int
   ) {
@@ -72,7 +72,7 @@ extension Kernels {
 
   /// `out = f(a, b)` over `shape`, reading `a` and `b` through element strides (0 on broadcast
   /// axes). Iterates the output in row-major order with the innermost axis as a strided loop.
-  static func broadcast<T: TensorScalar, F: BinaryScalarFunction>(
+  package static func broadcast<T: KernelScalar, F: BinaryScalarFunction>(
     _ f: F, _ a: UnsafePointer<T>, aStrides: [Int], _ b: UnsafePointer<T>, bStrides: [Int],
     _ out: UnsafeMutablePointer<T>, shape: [Int]
   ) {
@@ -118,7 +118,7 @@ extension Kernels {
   }
 
   /// Copies `src` (read through `srcStrides`, laid out over `shape`) into contiguous `out`.
-  static func gatherStrided<T>(
+  package static func gatherStrided<T>(
     _ src: UnsafePointer<T>, srcStrides: [Int], _ out: UnsafeMutablePointer<T>, shape: [Int]
   ) {
     let count = shape.reduce(1, *)

@@ -2,20 +2,28 @@
 
 extension Kernels {
   /// Geometry of a 2-D convolution or pooling window sweep.
-  struct ConvGeometry {
-    var channels: Int
-    var height: Int
-    var width: Int
-    var kernelH: Int
-    var kernelW: Int
-    var stride: Int
-    var padding: Int
-    var outH: Int { (height + 2 * padding - kernelH) / stride + 1 }
-    var outW: Int { (width + 2 * padding - kernelW) / stride + 1 }
+  package struct ConvGeometry {
+    package var channels: Int
+    package var height: Int
+    package var width: Int
+    package var kernelH: Int
+    package var kernelW: Int
+    package var stride: Int
+    package var padding: Int
+    package var outH: Int { (height + 2 * padding - kernelH) / stride + 1 }
+    package var outW: Int { (width + 2 * padding - kernelW) / stride + 1 }
+
+    package init(
+      channels: Int, height: Int, width: Int, kernelH: Int, kernelW: Int, stride: Int,
+      padding: Int
+    ) {
+      (self.channels, self.height, self.width) = (channels, height, width)
+      (self.kernelH, self.kernelW, self.stride, self.padding) = (kernelH, kernelW, stride, padding)
+    }
   }
 
   /// Unfolds one [C, H, W] image into `col`, a [C·kh·kw, outH·outW] matrix (zero padding).
-  static func im2col<T: TensorScalar>(
+  package static func im2col<T: KernelScalar>(
     _ image: UnsafePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: ConvGeometry
   ) {
     let (oh, ow) = (g.outH, g.outW)
@@ -73,7 +81,7 @@ extension Kernels {
 
   /// Adds `col` ([C·kh·kw, outH·outW]) back onto one [C, H, W] image: the adjoint of
   /// ``im2col(_:_:_:)``.
-  static func col2im<T: TensorScalar>(
+  package static func col2im<T: KernelScalar>(
     _ col: UnsafePointer<T>, _ image: UnsafeMutablePointer<T>, _ g: ConvGeometry
   ) {
     let (oh, ow) = (g.outH, g.outW)
@@ -108,7 +116,7 @@ extension Kernels {
   /// Copies `count` elements 16, then 8 at a time, then one by one: rows of a convolution are a
   /// few dozen elements, where a call to `memmove` per row costs more than the copy.
   @inline(__always)
-  static func copyShortRow<T: TensorScalar>(
+  package static func copyShortRow<T: KernelScalar>(
     from source: UnsafePointer<T>, to destination: UnsafeMutablePointer<T>, count: Int
   ) {
     let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(destination))

@@ -15,36 +15,36 @@ private struct StorageCacheState: @unchecked Sendable {
   var free: [(byteCount: Int, pointer: UnsafeMutableRawPointer)] = []
   var cachedBytes = 0
   var limit = StorageCache.defaultLimit
-  var statistics = MemoryStatistics()
+  var statistics = CacheStatistics()
 }
 
 /// Counters of the buffer cache behind tensor storage and kernel scratch space; see
-/// ``memoryStatistics()``.
-public struct MemoryStatistics: Sendable, Equatable {
+/// `memoryStatistics()` in Autograd.
+package struct CacheStatistics: Sendable, Equatable {
   /// Buffers of at least the cache's minimum size that were requested.
-  public var cacheableRequests = 0
+  package var cacheableRequests = 0
   /// Of those, the requests served from the cache.
-  public var cacheHits = 0
+  package var cacheHits = 0
   /// Bytes held in free cached buffers now.
-  public var cachedBytes = 0
+  package var cachedBytes = 0
 
   /// Requests that had to allocate a new buffer.
-  public var cacheMisses: Int { cacheableRequests - cacheHits }
+  package var cacheMisses: Int { cacheableRequests - cacheHits }
 }
 
 /// The process-wide cache of free buffers (tensor storage and kernel scratch).
-enum StorageCache {
+package enum StorageCache {
   /// Buffers smaller than this come from malloc directly (cheap, and kept by malloc anyway).
-  static let minimumBytes = 32 * 1024
+  package static let minimumBytes = 32 * 1024
 
   /// Bytes of free buffers kept at most: `AUTOGRAD_CACHE_MB` (0 turns the cache off), else
   /// 256 MiB. Oldest free buffers are released first when a new one would exceed it.
-  static let defaultLimit = limit(
+  package static let defaultLimit = limit(
     fromEnvironment: ProcessInfo.processInfo.environment["AUTOGRAD_CACHE_MB"])
 
   /// The limit in bytes for a value of `AUTOGRAD_CACHE_MB`: a non-negative whole number of
   /// mebibytes; anything else (unset, negative, not a number) gives the default, 256 MiB.
-  static func limit(fromEnvironment text: String?) -> Int {
+  package static func limit(fromEnvironment text: String?) -> Int {
     if let text, let megabytes = Int(text.trimmingCharacters(in: .whitespaces)), megabytes >= 0,
       megabytes <= Int.max >> 20
     {
@@ -57,7 +57,7 @@ enum StorageCache {
 
   /// A 64-byte aligned buffer of `byteCount` bytes: a cached one of exactly that size (the most
   /// recently freed) or a new one.
-  static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
+  package static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
     if byteCount >= minimumBytes {
       let cached = state.withLock { state -> UnsafeMutableRawPointer? in
         state.statistics.cacheableRequests += 1
@@ -75,7 +75,7 @@ enum StorageCache {
 
   /// Returns a buffer from ``allocate(byteCount:)``: keeps it if it is large enough and fits
   /// under the limit (releasing the oldest free buffers to make room), else frees it.
-  static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+  package static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
     guard byteCount >= minimumBytes else {
       pointer.deallocate()
       return
@@ -100,7 +100,7 @@ enum StorageCache {
   }
 
   /// Sets the limit on cached bytes, releasing free buffers above it.
-  static func setLimit(_ bytes: Int) {
+  package static func setLimit(_ bytes: Int) {
     let evicted = state.withLock { state -> [UnsafeMutableRawPointer] in
       state.limit = bytes
       var evicted: [UnsafeMutableRawPointer] = []
@@ -115,7 +115,7 @@ enum StorageCache {
   }
 
   /// The counters, with the current number of cached bytes.
-  static var statistics: MemoryStatistics {
+  package static var statistics: CacheStatistics {
     state.withLock { state in
       var statistics = state.statistics
       statistics.cachedBytes = state.cachedBytes
@@ -124,32 +124,11 @@ enum StorageCache {
   }
 }
 
-/// The counters of the buffer cache since the process started.
-///
-/// Tensor storage and the kernels' scratch space of at least 32 KiB come from a cache of freed
-/// buffers of the same byte size, so that a training loop, which allocates the same sizes every
-/// step, reuses its buffers instead of allocating (and page-faulting) new ones. Comparing two
-/// readings tells how many buffers a piece of code had to allocate
-/// (``MemoryStatistics/cacheMisses``).
-public func memoryStatistics() -> MemoryStatistics { StorageCache.statistics }
-
-/// Sets how many bytes of freed buffers the cache may keep (default 256 MiB, or
-/// `AUTOGRAD_CACHE_MB` mebibytes), releasing the oldest cached buffers above the new limit.
-///
-/// `setStorageCacheLimit(0)` empties the cache and turns it off, like
-/// `torch.cuda.empty_cache()` followed by disabling the caching allocator.
-///
-/// - Parameter bytes: The limit in bytes; must not be negative.
-public func setStorageCacheLimit(_ bytes: Int) {
-  check(bytes >= 0, "setStorageCacheLimit: the limit must not be negative, got \(bytes)")
-  StorageCache.setLimit(bytes)
-}
-
 extension Kernels {
   /// Calls `body` with an uninitialised, 64-byte aligned buffer of `count` elements from the
   /// buffer cache, and returns the buffer to the cache afterwards. `body` must not let the
   /// pointer escape.
-  static func withScratch<T, Result>(
+  package static func withScratch<T, Result>(
     _: T.Type, count: Int, _ body: (UnsafeMutablePointer<T>) throws -> Result
   ) rethrows -> Result {
     let byteCount = Swift.max(count, 1) * MemoryLayout<T>.stride
