@@ -1,17 +1,82 @@
 import Autograd
+import Foundation
 import Testing
 
-/// One row of the gradient-check table: an op (or a composition that exercises it) and sample
-/// inputs. Every differentiable ``OpKind`` must be recorded by at least one row.
+/// One row of the op table, in the spirit of PyTorch's OpInfo: an op (or a composition that
+/// exercises it), sample inputs, and optionally a Float64 reference for the forward values and
+/// the inputs that must stop with a message. Every differentiable built-in ``OpKind`` must be
+/// recorded by at least one row, and every row is checked to first and second order.
 struct OpCase: Sendable, CustomTestStringConvertible {
   let name: String
   let inputs: [Tensor]
   /// The step of the central difference; 1e-6 everywhere except where float32 rounding in the
   /// op itself makes a smaller step meaningless (the float32 cast).
   var eps = 1e-6
+  /// A closed-form reference of the forward values in Float64 (elementwise on `doubleScalars`,
+  /// or any plain-Swift computation), checked in every dtype of ``dtypes``.
+  var reference: (@Sendable ([Tensor]) -> [Double])? = nil
+  /// The element types whose forward values are checked against ``reference``.
+  var dtypes: [DType] = [.float64, .float32]
+  /// Inputs that must stop the op, each with the message it must print.
+  var errors: [ErrorInput] = []
   let function: @Sendable ([Tensor]) -> Tensor
 
   var testDescription: String { name }
+
+  init(
+    name: String, inputs: [Tensor], eps: Double = 1e-6,
+    reference: (@Sendable ([Tensor]) -> [Double])? = nil, dtypes: [DType] = [.float64, .float32],
+    errors: [ErrorInput] = [], function: @escaping @Sendable ([Tensor]) -> Tensor
+  ) {
+    self.name = name
+    self.inputs = inputs
+    self.eps = eps
+    self.reference = reference
+    self.dtypes = dtypes
+    self.errors = errors
+    self.function = function
+  }
+}
+
+/// A call that must stop, and the message it must print (checked in a child process).
+struct ErrorInput: Sendable {
+  let message: String
+  let body: @Sendable () -> Void
+}
+
+/// The reference of a unary elementwise op: `f` on every element of the first input.
+func elementwise(_ f: @escaping @Sendable (Double) -> Double) -> @Sendable ([Tensor]) -> [Double] {
+  { $0[0].doubleScalars.map(f) }
+}
+
+/// The reference of a binary elementwise op with broadcasting (NumPy rules), in row-major order.
+func broadcast(_ f: @escaping @Sendable (Double, Double) -> Double) -> @Sendable ([Tensor]) -> [Double] {
+  { inputs in
+    let (a, b) = (inputs[0], inputs[1])
+    let rank = max(a.rank, b.rank)
+    let sa = [Int](repeating: 1, count: rank - a.rank) + a.shape
+    let sb = [Int](repeating: 1, count: rank - b.rank) + b.shape
+    let shape = zip(sa, sb).map { max($0, $1) }
+    let (va, vb) = (a.doubleScalars, b.doubleScalars)
+    func offset(_ index: [Int], _ s: [Int]) -> Int {
+      var o = 0
+      for (i, d) in zip(index, s) { o = o * d + (d == 1 ? 0 : i) }
+      return o
+    }
+    var result = [Double]()
+    var index = [Int](repeating: 0, count: rank)
+    for _ in 0..<shape.reduce(1, *) {
+      result.append(f(va[offset(index, sa)], vb[offset(index, sb)]))
+      var d = rank - 1
+      while d >= 0 {
+        index[d] += 1
+        if index[d] < shape[d] { break }
+        index[d] = 0
+        d -= 1
+      }
+    }
+    return result
+  }
 }
 
 /// Uniform float64 samples in [low, high) from a fixed seed.
@@ -33,11 +98,17 @@ func index(_ shape: [Int], _ values: [Int]) -> Tensor { Tensor(shape: shape, ind
 /// The table of every differentiable op with its sample inputs.
 let opTable: [OpCase] = [
   // Elementwise binary ops with broadcasting.
-  OpCase(name: "add same shape", inputs: [sample([2, 3], seed: 1), sample([2, 3], seed: 2)]) { $0[0] + $0[1] },
-  OpCase(name: "add broadcast [4,1,3]+[2,1]", inputs: [sample([4, 1, 3], seed: 3), sample([2, 1], seed: 4)]) { $0[0] + $0[1] },
-  OpCase(name: "sub broadcast [2,3]-[3]", inputs: [sample([2, 3], seed: 5), sample([3], seed: 6)]) { $0[0] - $0[1] },
-  OpCase(name: "mul broadcast [3,1]*[1,4]", inputs: [sample([3, 1], seed: 7), sample([1, 4], seed: 8)]) { $0[0] * $0[1] },
-  OpCase(name: "div broadcast [2,3]/[2,1]", inputs: [sample([2, 3], seed: 9), sample([2, 1], seed: 10, 0.5, 2)]) { $0[0] / $0[1] },
+  OpCase(name: "add same shape", inputs: [sample([2, 3], seed: 1), sample([2, 3], seed: 2)], reference: broadcast(+)) { $0[0] + $0[1] },
+  OpCase(
+    name: "add broadcast [4,1,3]+[2,1]", inputs: [sample([4, 1, 3], seed: 3), sample([2, 1], seed: 4)], reference: broadcast(+),
+    errors: [ErrorInput(message: "add: shapes [2, 3] and [4] cannot be broadcast together") { _ = Tensor.zeros([2, 3]) + Tensor.zeros([4]) }]
+  ) { $0[0] + $0[1] },
+  OpCase(name: "sub broadcast [2,3]-[3]", inputs: [sample([2, 3], seed: 5), sample([3], seed: 6)], reference: broadcast(-)) { $0[0] - $0[1] },
+  OpCase(
+    name: "mul broadcast [3,1]*[1,4]", inputs: [sample([3, 1], seed: 7), sample([1, 4], seed: 8)], reference: broadcast(*),
+    errors: [ErrorInput(message: "mul: element types differ (float32 and float64)") { _ = Tensor.zeros([2]) * Tensor.zeros([2], dtype: .float64) }]
+  ) { $0[0] * $0[1] },
+  OpCase(name: "div broadcast [2,3]/[2,1]", inputs: [sample([2, 3], seed: 9), sample([2, 1], seed: 10, 0.5, 2)], reference: broadcast(/)) { $0[0] / $0[1] },
   OpCase(name: "div by scalar tensor", inputs: [sample([3], seed: 11), sample([], seed: 12, 1, 2)]) { $0[0] / $0[1] },
   // Scalar forms.
   OpCase(name: "x + c", inputs: [sample([2, 2], seed: 13)]) { $0[0] + 2.5 },
@@ -47,18 +118,24 @@ let opTable: [OpCase] = [
   OpCase(name: "c / x", inputs: [sample([2, 2], seed: 17, 0.5, 2)]) { 2 / $0[0] },
   // Unary functions.
   OpCase(name: "neg", inputs: [sample([3], seed: 18)]) { -$0[0] },
-  OpCase(name: "exp", inputs: [sample([2, 3], seed: 19)]) { $0[0].exp() },
-  OpCase(name: "log", inputs: [sample([2, 3], seed: 20, 0.2, 3)]) { $0[0].log() },
-  OpCase(name: "pow 3", inputs: [sample([2, 3], seed: 21)]) { $0[0].pow(3) },
+  OpCase(
+    name: "exp", inputs: [sample([2, 3], seed: 19)], reference: elementwise(Foundation.exp),
+    errors: [ErrorInput(message: "exp: expected a floating-point tensor, got int64 of shape [2]") { _ = Tensor(shape: [2], indices: [1, 2]).exp() }]
+  ) { $0[0].exp() },
+  OpCase(name: "log", inputs: [sample([2, 3], seed: 20, 0.2, 3)], reference: elementwise(Foundation.log)) { $0[0].log() },
+  OpCase(name: "pow 3", inputs: [sample([2, 3], seed: 21)], reference: elementwise { $0 * $0 * $0 }) { $0[0].pow(3) },
   OpCase(name: "pow 2", inputs: [sample([4], seed: 22)]) { $0[0].pow(2) },
   OpCase(name: "pow -0.5", inputs: [sample([4], seed: 23, 0.3, 2)]) { $0[0].pow(-0.5) },
-  OpCase(name: "sqrt", inputs: [sample([2, 3], seed: 24, 0.1, 4)]) { $0[0].sqrt() },
-  OpCase(name: "tanh", inputs: [sample([2, 3], seed: 25, -3, 3)]) { $0[0].tanh() },
-  OpCase(name: "sigmoid", inputs: [Tensor(shape: [5], scalars: [-30, -2.5, 0.1, 1.7, 25] as [Double])]) { $0[0].sigmoid() },
-  OpCase(name: "relu", inputs: [sample([3, 4], seed: 26)]) { $0[0].relu() },
-  OpCase(name: "clamp", inputs: [sample([3, 4], seed: 27)]) { $0[0].clamp(min: -0.5, max: 0.5) },
-  OpCase(name: "abs", inputs: [sample([3, 4], seed: 28)]) { $0[0].abs() },
-  OpCase(name: "softplus", inputs: [sample([2, 3], seed: 80, -3, 3)]) { $0[0].softplus() },
+  OpCase(name: "sqrt", inputs: [sample([2, 3], seed: 24, 0.1, 4)], reference: elementwise { $0.squareRoot() }) { $0[0].sqrt() },
+  OpCase(name: "tanh", inputs: [sample([2, 3], seed: 25, -3, 3)], reference: elementwise(Foundation.tanh)) { $0[0].tanh() },
+  OpCase(name: "sigmoid", inputs: [Tensor(shape: [5], scalars: [-30, -2.5, 0.1, 1.7, 25] as [Double])], reference: elementwise { 1 / (1 + Foundation.exp(-$0)) }) { $0[0].sigmoid() },
+  OpCase(name: "relu", inputs: [sample([3, 4], seed: 26)], reference: elementwise { max($0, 0) }) { $0[0].relu() },
+  OpCase(
+    name: "clamp", inputs: [sample([3, 4], seed: 27)], reference: elementwise { min(max($0, -0.5), 0.5) },
+    errors: [ErrorInput(message: "clamp: min 1.0 is greater than max 0.0") { _ = Tensor.zeros([2]).clamp(min: 1, max: 0) }]
+  ) { $0[0].clamp(min: -0.5, max: 0.5) },
+  OpCase(name: "abs", inputs: [sample([3, 4], seed: 28)], reference: elementwise { Swift.abs($0) }) { $0[0].abs() },
+  OpCase(name: "softplus", inputs: [sample([2, 3], seed: 80, -3, 3)], reference: elementwise { Foundation.log1p(Foundation.exp($0)) }) { $0[0].softplus() },
   // β·x = −6, −1, 0, 1.4, 4, 8: both sides of the threshold 5, none within eps of it.
   OpCase(name: "softplus beta 2 threshold 5", inputs: [Tensor(shape: [6], scalars: [-3, -0.5, 0, 0.7, 2, 4] as [Double])]) {
     $0[0].softplus(beta: 2, threshold: 5)
@@ -67,10 +144,13 @@ let opTable: [OpCase] = [
     $0[0].to(.float32).to(.float64)
   },
   // Reductions.
-  OpCase(name: "sum all", inputs: [sample([2, 3, 4], seed: 30)]) { $0[0].sum() },
+  OpCase(
+    name: "sum all", inputs: [sample([2, 3, 4], seed: 30)], reference: { [$0[0].doubleScalars.reduce(0, +)] },
+    errors: [ErrorInput(message: "sum: dimension 3 out of range for a tensor of shape [2, 3]") { _ = Tensor.zeros([2, 3]).sum(dim: 3) }]
+  ) { $0[0].sum() },
   OpCase(name: "sum dims [0,2]", inputs: [sample([2, 3, 4], seed: 31)]) { $0[0].sum(dims: [0, 2]) },
   OpCase(name: "sum dim -1 keepDim", inputs: [sample([2, 3], seed: 32)]) { $0[0].sum(dim: -1, keepDim: true) },
-  OpCase(name: "mean all", inputs: [sample([3, 4], seed: 33)]) { $0[0].mean() },
+  OpCase(name: "mean all", inputs: [sample([3, 4], seed: 33)], reference: { [$0[0].doubleScalars.reduce(0, +) / 12] }) { $0[0].mean() },
   OpCase(name: "mean dim 1 keepDim", inputs: [sample([2, 3, 2], seed: 34)]) { $0[0].mean(dim: 1, keepDim: true) },
   OpCase(name: "max all", inputs: [distinct([3, 4], seed: 35)]) { $0[0].max() },
   OpCase(name: "max over dims [0,2]", inputs: [distinct([2, 3, 4], seed: 81)]) { $0[0].max(dims: [0, 2]) },
@@ -81,7 +161,20 @@ let opTable: [OpCase] = [
     $0[0].logsumexp(dim: 1, keepDim: true)
   },
   // Matrix products.
-  OpCase(name: "matmul [3,4]x[4,5]", inputs: [sample([3, 4], seed: 38), sample([4, 5], seed: 39)]) { $0[0].matmul($0[1]) },
+  OpCase(
+    name: "matmul [3,4]x[4,5]", inputs: [sample([3, 4], seed: 38), sample([4, 5], seed: 39)],
+    reference: { t in
+      let (a, b) = (t[0].doubleScalars, t[1].doubleScalars)
+      var c = [Double](repeating: 0, count: 15)
+      for i in 0..<3 {
+        for j in 0..<5 {
+          for k in 0..<4 { c[i * 5 + j] += a[i * 4 + k] * b[k * 5 + j] }
+        }
+      }
+      return c
+    },
+    errors: [ErrorInput(message: "matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 vs 4)") { _ = Tensor.zeros([2, 3]).matmul(Tensor.zeros([4, 5])) }]
+  ) { $0[0].matmul($0[1]) },
   OpCase(name: "matmul batched [2,3,4]x[2,4,2]", inputs: [sample([2, 3, 4], seed: 40), sample([2, 4, 2], seed: 41)]) { $0[0].matmul($0[1]) },
   OpCase(name: "matmul broadcast [2,3,4]x[4,5]", inputs: [sample([2, 3, 4], seed: 42), sample([4, 5], seed: 43)]) { $0[0].matmul($0[1]) },
   OpCase(name: "matmul broadcast [1,2,3]x[3,3,2]", inputs: [sample([1, 2, 3], seed: 44), sample([3, 3, 2], seed: 45)]) { $0[0].matmul($0[1]) },
@@ -99,7 +192,11 @@ let opTable: [OpCase] = [
   OpCase(name: "permute", inputs: [sample([2, 3, 4], seed: 48)]) { $0[0].permute([2, 0, 1]) * sample([4, 2, 3], seed: 98) },
   OpCase(name: "transpose", inputs: [sample([3, 5], seed: 49)]) { $0[0].transpose(0, 1).matmul(sample([3, 2], seed: 97)) },
   OpCase(name: "expand", inputs: [sample([3, 1], seed: 50)]) { $0[0].expand([2, 3, 4]) * sample([2, 3, 4], seed: 96) },
-  OpCase(name: "slice step 2", inputs: [sample([3, 7], seed: 51)]) { $0[0].slice(dim: 1, start: 1, end: 6, step: 2) },
+  OpCase(
+    name: "slice step 2", inputs: [sample([3, 7], seed: 51)],
+    reference: { t in let v = t[0].doubleScalars; return (0..<3).flatMap { r in [1, 3, 5].map { v[r * 7 + $0] } } },
+    errors: [ErrorInput(message: "slice: step must be positive, got 0") { _ = Tensor.zeros([3]).slice(dim: 0, step: 0) }]
+  ) { $0[0].slice(dim: 1, start: 1, end: 6, step: 2) },
   OpCase(name: "slice negative start", inputs: [sample([5, 2], seed: 52)]) { $0[0].slice(dim: 0, start: -3) },
   OpCase(name: "concat dim 1", inputs: [sample([2, 1], seed: 53), sample([2, 3], seed: 54), sample([2, 2], seed: 55)]) {
     Tensor.cat($0, dim: 1)
@@ -113,7 +210,10 @@ let opTable: [OpCase] = [
     $0[0].logSoftmax(dim: 1)
   },
   // Indexing.
-  OpCase(name: "gather dim 1 (repeated index)", inputs: [sample([2, 3], seed: 61), index([2, 2], [0, 2, 1, 1])]) {
+  OpCase(
+    name: "gather dim 1 (repeated index)", inputs: [sample([2, 3], seed: 61), index([2, 2], [0, 2, 1, 1])],
+    errors: [ErrorInput(message: "gather: index 3 is out of bounds for dimension of size 3") { _ = Tensor.zeros([2, 3]).gather(dim: 1, index: Tensor(shape: [2, 1], indices: [0, 3])) }]
+  ) {
     $0[0].gather(dim: 1, index: $0[1])
   },
   OpCase(name: "gather dim 0", inputs: [sample([3, 2], seed: 62), index([2, 2], [2, 0, 1, 2])]) {
@@ -126,7 +226,10 @@ let opTable: [OpCase] = [
     $0[0].indexSelect(dim: 1, index: $0[1])
   },
   // Convolution and pooling.
-  OpCase(name: "conv2d with bias", inputs: [sample([2, 2, 5, 5], seed: 65), sample([3, 2, 3, 3], seed: 66), sample([3], seed: 67)]) {
+  OpCase(
+    name: "conv2d with bias", inputs: [sample([2, 2, 5, 5], seed: 65), sample([3, 2, 3, 3], seed: 66), sample([3], seed: 67)],
+    errors: [ErrorInput(message: "conv2d: input of shape [1, 2, 5, 5] and weight of shape [3, 1, 3, 3] do not match") { _ = conv2d(Tensor.zeros([1, 2, 5, 5]), weight: Tensor.zeros([3, 1, 3, 3])) }]
+  ) {
     conv2d($0[0], weight: $0[1], bias: $0[2])
   },
   OpCase(name: "conv2d stride 2 padding 1", inputs: [sample([1, 2, 5, 4], seed: 68), sample([2, 2, 3, 2], seed: 69)]) {
@@ -136,13 +239,40 @@ let opTable: [OpCase] = [
   OpCase(name: "conv2d batch 17 padding 1", inputs: [sample([17, 2, 3, 3], seed: 100), sample([2, 2, 2, 2], seed: 101), sample([2], seed: 102)]) {
     conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1)
   },
-  OpCase(name: "maxPool2d 2x2", inputs: [distinct([2, 2, 4, 4], seed: 70)]) { maxPool2d($0[0], kernelSize: 2) },
+  OpCase(
+    name: "maxPool2d 2x2", inputs: [distinct([2, 2, 4, 4], seed: 70)],
+    errors: [ErrorInput(message: "maxPool2d: expected input of shape [N, C, H, W], got [4, 4]") { _ = maxPool2d(Tensor.zeros([4, 4]), kernelSize: 2) }]
+  ) { maxPool2d($0[0], kernelSize: 2) },
   OpCase(name: "maxPool2d 3x3 stride 1 (overlapping)", inputs: [distinct([1, 1, 5, 5], seed: 71)]) {
     maxPool2d($0[0], kernelSize: 3, stride: 1)
   },
   // Dropout with a mask fixed by the seed.
   OpCase(name: "dropout p 0.4", inputs: [sample([4, 5], seed: 72)]) {
     dropout($0[0], p: 0.4, generator: Generator(seed: 5))
+  },
+  // Selection.
+  OpCase(
+    name: "where broadcast [2,3] from [3] and [2,1]", inputs: [sample([3], seed: 110), sample([2, 1], seed: 111)],
+    errors: [ErrorInput(message: "where: element types differ (float32 and float64)") { _ = Tensor.where(Tensor.ones([2]), Tensor.zeros([2]), Tensor.zeros([2], dtype: .float64)) }]
+  ) {
+    Tensor.where(Tensor(shape: [2, 3], scalars: [1, 0, 1, 0, 0, 1] as [Float]), $0[0], $0[1])
+  },
+  OpCase(name: "maskedFill", inputs: [sample([2, 3], seed: 112)]) {
+    $0[0].maskedFill(Tensor(shape: [3], scalars: [0, 1, 0] as [Float]), -2) * $0[0]
+  },
+  // The adjoints, called directly (they are also the backward of gather and indexSelect).
+  OpCase(name: "scatterAdd dim 1 (repeated index)", inputs: [sample([2, 2], seed: 113), index([2, 2], [0, 2, 2, 1])]) {
+    $0[0].scatterAdd(into: [2, 3], dim: 1, index: $0[1])
+  },
+  OpCase(name: "indexAdd dim 0 (repeated index)", inputs: [sample([3, 2], seed: 114), index([3], [1, 0, 1])]) {
+    $0[0].indexAdd(into: [2, 2], dim: 0, index: $0[1])
+  },
+  // The convolution's gradients as ops (they are also conv2d's backward under createGraph).
+  OpCase(name: "conv2dInputGrad stride 2 padding 1", inputs: [sample([2, 3, 3, 3], seed: 115), sample([3, 2, 3, 2], seed: 116)]) {
+    conv2dInputGrad($0[0], weight: $0[1], inputShape: [2, 2, 5, 4], stride: 2, padding: 1)
+  },
+  OpCase(name: "conv2dWeightGrad stride 2 padding 1", inputs: [sample([2, 3, 3, 3], seed: 117), sample([2, 2, 5, 4], seed: 118)]) {
+    conv2dWeightGrad($0[0], input: $0[1], weightShape: [3, 2, 3, 2], stride: 2, padding: 1)
   },
   // Compositions that a model uses.
   OpCase(name: "cross-entropy via logSoftmax+gather+mean", inputs: [sample([4, 3], seed: 73, -2, 2), index([4, 1], [0, 2, 1, 2])]) {
