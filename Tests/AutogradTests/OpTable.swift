@@ -129,6 +129,11 @@ let opTable: [OpCase] = [
   OpCase(name: "sqrt", inputs: [sample([2, 3], seed: 24, 0.1, 4)], reference: elementwise { $0.squareRoot() }) { $0[0].sqrt() },
   OpCase(name: "tanh", inputs: [sample([2, 3], seed: 25, -3, 3)], reference: elementwise(Foundation.tanh)) { $0[0].tanh() },
   OpCase(name: "sigmoid", inputs: [Tensor(shape: [5], scalars: [-30, -2.5, 0.1, 1.7, 25] as [Double])], reference: elementwise { 1 / (1 + Foundation.exp(-$0)) }) { $0[0].sigmoid() },
+  OpCase(name: "sin", inputs: [sample([2, 3], seed: 120, -3, 3)], reference: elementwise(Foundation.sin)) { $0[0].sin() },
+  OpCase(name: "cos", inputs: [sample([2, 3], seed: 121, -3, 3)], reference: elementwise(Foundation.cos)) { $0[0].cos() },
+  OpCase(name: "erf", inputs: [sample([2, 3], seed: 122, -2, 2)], reference: elementwise(Foundation.erf)) { $0[0].erf() },
+  OpCase(name: "log1p", inputs: [sample([2, 3], seed: 123, -0.5, 2)], reference: elementwise(Foundation.log1p)) { $0[0].log1p() },
+  OpCase(name: "expm1", inputs: [sample([2, 3], seed: 124, -2, 2)], reference: elementwise(Foundation.expm1)) { $0[0].expm1() },
   OpCase(name: "relu", inputs: [sample([3, 4], seed: 26)], reference: elementwise { max($0, 0) }) { $0[0].relu() },
   OpCase(
     name: "clamp", inputs: [sample([3, 4], seed: 27)], reference: elementwise { min(max($0, -0.5), 0.5) },

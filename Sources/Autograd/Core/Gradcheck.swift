@@ -111,7 +111,7 @@ public func gradcheck(
 /// The returned result names the inputs in the order `inputs`, then `v`.
 public func gradgradcheck(
   _ name: String = "function", inputs: [Tensor], gradOutputs: Tensor? = nil, eps: Double = 1e-6,
-  atol: Double = 1e-5, rtol: Double = 1e-3, _ function: @escaping ([Tensor]) -> Tensor
+  atol: Double = 1e-5, rtol: Double = 1e-3, _ function: ([Tensor]) -> Tensor
 ) -> GradcheckResult {
   let probe = noGrad { function(inputs.map { $0.detached() }) }
   let v =

@@ -57,6 +57,16 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
   public static let sqrt = OpKind("sqrt")
   /// `tanh x`.
   public static let tanh = OpKind("tanh")
+  /// `sin x`.
+  public static let sin = OpKind("sin")
+  /// `cos x`.
+  public static let cos = OpKind("cos")
+  /// The error function.
+  public static let erf = OpKind("erf")
+  /// `ln(1 + x)`.
+  public static let log1p = OpKind("log1p")
+  /// `eˣ − 1`.
+  public static let expm1 = OpKind("expm1")
   /// `1 / (1 + e⁻ˣ)`.
   public static let sigmoid = OpKind("sigmoid")
   /// `max(x, 0)`.
@@ -135,7 +145,7 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
   /// Every built-in op, differentiable or not.
   public static let builtIn: [OpKind] = [
     .leaf, .add, .sub, .mul, .div, .addScalar, .mulScalar, .reciprocalScalar, .neg, .exp, .log,
-    .pow, .sqrt, .tanh, .sigmoid, .relu, .clamp, .abs, .softplus, .gate, .select, .cast, .sum,
+    .pow, .sqrt, .sin, .cos, .erf, .log1p, .expm1, .tanh, .sigmoid, .relu, .clamp, .abs, .softplus, .gate, .select, .cast, .sum,
     .mean, .max, .maxAlongAxis, .logsumexp, .argmax, .matmul, .linear, .reshape, .permute,
     .expand, .slice, .sliceBackward, .concat, .softmax, .logSoftmax, .gather, .scatterAdd,
     .indexSelect, .indexAdd, .conv2d, .conv2dInputGrad, .conv2dWeightGrad, .maxPool2d,

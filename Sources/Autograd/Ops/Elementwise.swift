@@ -2,6 +2,7 @@
 // derivative rule in tensor ops (so every rule can be differentiated again).
 
 import AutogradKernels
+import Foundation
 
 struct ExpF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { T.exp(x) }
@@ -56,6 +57,31 @@ struct AbsF: UnaryScalarFunction {
 struct SignF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
     x > 0 ? 1 : (x < 0 ? -1 : x)
+  }
+}
+struct SinF: UnaryScalarFunction {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
+    T.self == Float.self ? T(Foundation.sinf(Float(x))) : T(Foundation.sin(Double(x)))
+  }
+}
+struct CosF: UnaryScalarFunction {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
+    T.self == Float.self ? T(Foundation.cosf(Float(x))) : T(Foundation.cos(Double(x)))
+  }
+}
+struct ErfF: UnaryScalarFunction {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
+    T.self == Float.self ? T(Foundation.erff(Float(x))) : T(Foundation.erf(Double(x)))
+  }
+}
+struct Log1pF: UnaryScalarFunction {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
+    T.self == Float.self ? T(Foundation.log1pf(Float(x))) : T(Foundation.log1p(Double(x)))
+  }
+}
+struct Expm1F: UnaryScalarFunction {
+  @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
+    T.self == Float.self ? T(Foundation.expm1f(Float(x))) : T(Foundation.expm1(Double(x)))
   }
 }
 struct RoundF: UnaryScalarFunction {
@@ -117,6 +143,30 @@ extension Tensor {
   public func abs() -> Tensor {
     unary(AbsF(), .abs) { [self] in $0.gradOutput * sign() }
   }
+
+  /// The sine elementwise (radians).
+  public func sin() -> Tensor { unary(SinF(), .sin) { [self] in $0.gradOutput * cos() } }
+
+  /// The cosine elementwise (radians).
+  public func cos() -> Tensor { unary(CosF(), .cos) { [self] in -($0.gradOutput * sin()) } }
+
+  /// The error function `erf x = (2/√π) ∫₀ˣ e^(−t²) dt` elementwise, like `torch.erf`.
+  public func erf() -> Tensor {
+    unary(ErfF(), .erf) { [self] in
+      $0.gradOutput * ((self * self).neg().exp() * (2 / Double.pi.squareRoot()))
+    }
+  }
+
+  /// `ln(1 + x)` elementwise, accurate for small `x`, like `torch.log1p`.
+  public func log1p() -> Tensor { unary(Log1pF(), .log1p) { [self] in $0.gradOutput / (self + 1) } }
+
+  /// `eˣ − 1` elementwise, accurate for small `x`, like `torch.expm1`.
+  public func expm1() -> Tensor {
+    unary(Expm1F(), .expm1, savingOutput: true) { $0.gradOutput * ($0.output + 1) }
+  }
+
+  /// `−x`, like `torch.neg`.
+  public func neg() -> Tensor { -self }
 
   /// −1, 0 or 1 by the sign of each element (NaN stays NaN), like `torch.sign`; not
   /// differentiable (its gradient is 0, as in PyTorch).
