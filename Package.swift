@@ -47,7 +47,11 @@ let package = Package(
   targets: [
     // Raw loops on buffers (GEMM, im2col, reductions, the thread pool, the buffer cache); they
     // know nothing of tensors or the tape. An implementation detail of Autograd: `package` API.
-    .target(name: "AutogradKernels", swiftSettings: fastMath),
+    // Cross-module optimisation makes the generic kernels specialisable in Autograd (without it
+    // every kernel call from Autograd would run unspecialised generic code, ten times slower).
+    .target(
+      name: "AutogradKernels",
+      swiftSettings: fastMath + [.unsafeFlags(["-cross-module-optimization"])]),
     // Tensors, ops and the tape, on the kernels.
     .target(name: "Autograd", dependencies: ["AutogradKernels"], swiftSettings: fastMath),
     // General byte formats (gzip/inflate, CRC-32, Huffman codes, IDX); no tensors.

@@ -19,7 +19,7 @@ BUILD=.build/gunzip-bench
 mkdir -p "$BUILD"
 
 "$SWIFTC" -O -wmo -module-name GunzipBench -Xcc -mavx2 -Xcc -mfma \
-  Sources/NN/Data/{DataFormatError,CRC32,HuffmanTable,OutputBuffer,Inflate,GZip}.swift \
+  Sources/ByteFormats/{DataFormatError,CRC32,HuffmanTable,OutputBuffer,Inflate,GZip}.swift \
   Scripts/GunzipBench/main.swift -o "$BUILD/gunzip-bench"
 
 read -r SWIFT_MS SWIFT_BYTES < <("$BUILD/gunzip-bench" "$FILE" "$RUNS" "$BUILD/swift.out")

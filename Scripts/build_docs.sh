@@ -30,8 +30,8 @@ for argument in "$@"; do
 done
 
 # The documented modules, and those rendered in the archive (the libraries a user depends on).
-modules=(Autograd NN ExampleSupport MNISTReinforce CartPoleReinforce)
-archive_modules=(Autograd NN)
+modules=(Autograd NN ByteFormats ExampleSupport MNISTReinforce CartPoleReinforce)
+archive_modules=(Autograd NN ByteFormats)
 build_flags=(-c release -Xswiftc -enable-testing)
 
 # The toolchain's tools live next to `swift`; fall back to PATH.

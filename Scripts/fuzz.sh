@@ -25,13 +25,13 @@ configure() {
   case "$1" in
     gzip)
       # DEFLATE, gzip and IDX: the data files that need only Foundation.
-      SOURCES=(Sources/NN/Data/{DataFormatError,CRC32,HuffmanTable,OutputBuffer,Inflate,GZip,IDX}.swift)
+      SOURCES=(Sources/ByteFormats/{DataFormatError,CRC32,HuffmanTable,OutputBuffer,Inflate,GZip,IDX}.swift)
       ENTRY=Fuzz/FuzzGZip.swift
       SEEDS=(Tests/NNTests/Fixtures/gzip)
       ;;
     safetensors)
       # The checkpoint reader: it builds tensors, so it needs the Autograd sources as well.
-      SOURCES=($(find Sources/Autograd -name '*.swift' | sort) Sources/NN/Checkpoint/Safetensors.swift)
+      SOURCES=($(find Sources/AutogradKernels Sources/Autograd -name '*.swift' | sort) Sources/NN/Checkpoint/Safetensors.swift)
       ENTRY=Fuzz/FuzzSafetensors.swift
       SEEDS=(Fuzz/seeds-safetensors)
       ;;

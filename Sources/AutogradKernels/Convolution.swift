@@ -32,7 +32,7 @@ package struct ConvLayout {
 
   /// Writes the output `out` [n, o, outH, outW] of input `input` [n, c, h, w], weight `weight`
   /// [o, c, kh, kw] and optional `bias` [o].
-  package func forward<T: KernelScalar>(
+  @inlinable package func forward<T: KernelScalar>(
     _: T.Type, _ input: UnsafePointer<T>, _ weight: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
     _ out: UnsafeMutablePointer<T>
   ) {
@@ -62,7 +62,7 @@ package struct ConvLayout {
 
   /// Writes the gradients of the input (`dx`, every element; needs `weight`) and of the weight
   /// (`dw`, every element; needs `input`) for the output gradient `grad`, either or both.
-  package func backward<T: KernelScalar>(
+  @inlinable package func backward<T: KernelScalar>(
     _: T.Type, input: UnsafePointer<T>?, weight: UnsafePointer<T>?, grad: UnsafePointer<T>,
     dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?
   ) {

@@ -13,7 +13,7 @@ extension Kernels {
   }
 
   /// Writes contiguous `src` (laid out over `shape`) into `dst` at element strides `dstStrides`.
-  package static func scatterStrided<T>(
+  @inlinable package static func scatterStrided<T>(
     _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, dstStrides: [Int], shape: [Int]
   ) {
     let count = shape.reduce(1, *)
@@ -45,7 +45,7 @@ extension Kernels {
   /// PyTorch's `gather` (`scatterAdd == false`): `out[p] = x[p with axis ← index[p]]` over the
   /// positions `p` of `indexShape`; or its adjoint (`scatterAdd == true`):
   /// `x[p with axis ← index[p]] += out[p]`. Index values must already be validated.
-  package static func gather<T: KernelScalar>(
+  @inlinable package static func gather<T: KernelScalar>(
     _ x: UnsafeMutablePointer<T>, xShape: [Int], _ out: UnsafeMutablePointer<T>,
     index: UnsafePointer<Int>, indexShape: [Int], axis: Int, scatterAdd: Bool
   ) {
@@ -88,7 +88,7 @@ extension Kernels {
 
   /// The adjoint of ``indexSelect``: `x[o, index[k], :] += g[o, k, :]`, in increasing `k` (so
   /// repeated indices add up in a fixed order).
-  package static func indexAdd<T: KernelScalar>(
+  @inlinable package static func indexAdd<T: KernelScalar>(
     _ g: UnsafePointer<T>, _ x: UnsafeMutablePointer<T>, index: [Int], outer: Int, n: Int,
     inner: Int
   ) {

@@ -26,7 +26,7 @@ package enum Kernels {}
 extension Kernels {
   /// `out[i] = f(x[i])` for `count` elements.
   @inline(__always)
-  package static func map<T: KernelScalar, F: UnaryScalarFunction>(
+  @inlinable package static func map<T: KernelScalar, F: UnaryScalarFunction>(
     _ f: F, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int
   ) {
     if T.self == Float.self, let vector = F.vectorized {
@@ -61,7 +61,7 @@ extension Kernels {
 
   /// `out[i] = f(a[i], b[i])` for `count` elements.
   @inline(__always)
-  package static func zip<T: KernelScalar, F: BinaryScalarFunction>(
+  @inlinable package static func zip<T: KernelScalar, F: BinaryScalarFunction>(
     _ f: F, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
     count: Int
   ) {
@@ -72,7 +72,7 @@ extension Kernels {
 
   /// `out = f(a, b)` over `shape`, reading `a` and `b` through element strides (0 on broadcast
   /// axes). Iterates the output in row-major order with the innermost axis as a strided loop.
-  package static func broadcast<T: KernelScalar, F: BinaryScalarFunction>(
+  @inlinable package static func broadcast<T: KernelScalar, F: BinaryScalarFunction>(
     _ f: F, _ a: UnsafePointer<T>, aStrides: [Int], _ b: UnsafePointer<T>, bStrides: [Int],
     _ out: UnsafeMutablePointer<T>, shape: [Int]
   ) {
@@ -118,7 +118,7 @@ extension Kernels {
   }
 
   /// Copies `src` (read through `srcStrides`, laid out over `shape`) into contiguous `out`.
-  package static func gatherStrided<T>(
+  @inlinable package static func gatherStrided<T>(
     _ src: UnsafePointer<T>, srcStrides: [Int], _ out: UnsafeMutablePointer<T>, shape: [Int]
   ) {
     let count = shape.reduce(1, *)

@@ -23,7 +23,7 @@ extension Kernels {
   }
 
   /// Unfolds one [C, H, W] image into `col`, a [C·kh·kw, outH·outW] matrix (zero padding).
-  package static func im2col<T: KernelScalar>(
+  @inlinable package static func im2col<T: KernelScalar>(
     _ image: UnsafePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: ConvGeometry
   ) {
     let (oh, ow) = (g.outH, g.outW)
@@ -81,7 +81,7 @@ extension Kernels {
 
   /// Adds `col` ([C·kh·kw, outH·outW]) back onto one [C, H, W] image: the adjoint of
   /// ``im2col(_:_:_:)``.
-  package static func col2im<T: KernelScalar>(
+  @inlinable package static func col2im<T: KernelScalar>(
     _ col: UnsafePointer<T>, _ image: UnsafeMutablePointer<T>, _ g: ConvGeometry
   ) {
     let (oh, ow) = (g.outH, g.outW)
@@ -116,7 +116,7 @@ extension Kernels {
   /// Copies `count` elements 16, then 8 at a time, then one by one: rows of a convolution are a
   /// few dozen elements, where a call to `memmove` per row costs more than the copy.
   @inline(__always)
-  package static func copyShortRow<T: KernelScalar>(
+  @inlinable package static func copyShortRow<T: KernelScalar>(
     from source: UnsafePointer<T>, to destination: UnsafeMutablePointer<T>, count: Int
   ) {
     let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(destination))

@@ -128,7 +128,7 @@ extension Kernels {
   /// Calls `body` with an uninitialised, 64-byte aligned buffer of `count` elements from the
   /// buffer cache, and returns the buffer to the cache afterwards. `body` must not let the
   /// pointer escape.
-  package static func withScratch<T, Result>(
+  @inlinable package static func withScratch<T, Result>(
     _: T.Type, count: Int, _ body: (UnsafeMutablePointer<T>) throws -> Result
   ) rethrows -> Result {
     let byteCount = Swift.max(count, 1) * MemoryLayout<T>.stride
