@@ -46,12 +46,10 @@ let package = Package(
   ],
   targets: [
     // Raw loops on buffers (GEMM, im2col, reductions, the thread pool, the buffer cache); they
-    // know nothing of tensors or the tape. An implementation detail of Autograd: `package` API.
-    // Cross-module optimisation makes the generic kernels specialisable in Autograd (without it
-    // every kernel call from Autograd would run unspecialised generic code, ten times slower).
-    .target(
-      name: "AutogradKernels",
-      swiftSettings: fastMath + [.unsafeFlags(["-cross-module-optimization"])]),
+    // know nothing of tensors or the tape. An implementation detail of Autograd.
+    // Its generic kernels are `@inlinable public`, so that Autograd specialises them (an
+    // unspecialised kernel is ten times slower); it is not a product.
+    .target(name: "AutogradKernels", swiftSettings: fastMath),
     // Tensors, ops and the tape, on the kernels.
     .target(name: "Autograd", dependencies: ["AutogradKernels"], swiftSettings: fastMath),
     // General byte formats (gzip/inflate, CRC-32, Huffman codes, IDX); no tensors.

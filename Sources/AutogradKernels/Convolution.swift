@@ -5,14 +5,14 @@
 
 /// Images per partial sum of the weight gradient. Part of the numerics: the weight gradient is
 /// Σ over groups (in order) of Σ over the group's images (in order).
-package let convolutionGroup = 8
+public let convolutionGroup = 8
 
 /// The sizes of one convolution and its per-image forward and backward kernels.
-package struct ConvLayout {
-  package let n, c, h, w, o, ck, plane: Int
-  package let geometry: Kernels.ConvGeometry
+public struct ConvLayout {
+  public let n, c, h, w, o, ck, plane: Int
+  public let geometry: Kernels.ConvGeometry
 
-  package init(n: Int, c: Int, h: Int, w: Int, o: Int, geometry: Kernels.ConvGeometry) {
+  public init(n: Int, c: Int, h: Int, w: Int, o: Int, geometry: Kernels.ConvGeometry) {
     (self.n, self.c, self.h, self.w, self.o) = (n, c, h, w, o)
     ck = c * geometry.kernelH * geometry.kernelW
     plane = geometry.outH * geometry.outW
@@ -22,7 +22,7 @@ package struct ConvLayout {
   /// Runs `body(i)` for `i` in `0..<count`: in parallel when there are at least as many
   /// iterations as kernel threads, otherwise serially so that each iteration's GEMMs use the
   /// threads. Results are the same either way.
-  private func forEach(_ count: Int, _ body: (Int) -> Void) {
+  @usableFromInline func forEach(_ count: Int, _ body: (Int) -> Void) {
     if count >= Kernels.threadCount() {
       Kernels.parallelFor(count, body)
     } else {
@@ -32,7 +32,7 @@ package struct ConvLayout {
 
   /// Writes the output `out` [n, o, outH, outW] of input `input` [n, c, h, w], weight `weight`
   /// [o, c, kh, kw] and optional `bias` [o].
-  @inlinable package func forward<T: KernelScalar>(
+  @inlinable public func forward<T: KernelScalar>(
     _: T.Type, _ input: UnsafePointer<T>, _ weight: UnsafePointer<T>, _ bias: UnsafePointer<T>?,
     _ out: UnsafeMutablePointer<T>
   ) {
@@ -62,7 +62,7 @@ package struct ConvLayout {
 
   /// Writes the gradients of the input (`dx`, every element; needs `weight`) and of the weight
   /// (`dw`, every element; needs `input`) for the output gradient `grad`, either or both.
-  @inlinable package func backward<T: KernelScalar>(
+  @inlinable public func backward<T: KernelScalar>(
     _: T.Type, input: UnsafePointer<T>?, weight: UnsafePointer<T>?, grad: UnsafePointer<T>,
     dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?
   ) {

@@ -2,7 +2,7 @@
 
 extension Kernels {
   /// Row-major strides (in elements) of a shape.
-  package static func strides(of shape: [Int]) -> [Int] {
+  public static func strides(of shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 1, count: shape.count)
     var acc = 1
     for axis in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -13,7 +13,7 @@ extension Kernels {
   }
 
   /// Writes contiguous `src` (laid out over `shape`) into `dst` at element strides `dstStrides`.
-  @inlinable package static func scatterStrided<T>(
+  @inlinable public static func scatterStrided<T>(
     _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, dstStrides: [Int], shape: [Int]
   ) {
     let count = shape.reduce(1, *)
@@ -45,7 +45,7 @@ extension Kernels {
   /// PyTorch's `gather` (`scatterAdd == false`): `out[p] = x[p with axis ← index[p]]` over the
   /// positions `p` of `indexShape`; or its adjoint (`scatterAdd == true`):
   /// `x[p with axis ← index[p]] += out[p]`. Index values must already be validated.
-  @inlinable package static func gather<T: KernelScalar>(
+  @inlinable public static func gather<T: KernelScalar>(
     _ x: UnsafeMutablePointer<T>, xShape: [Int], _ out: UnsafeMutablePointer<T>,
     index: UnsafePointer<Int>, indexShape: [Int], axis: Int, scatterAdd: Bool
   ) {
@@ -73,7 +73,7 @@ extension Kernels {
 extension Kernels {
   /// `index_select` on [outer, n, inner] rows: `out[o, k, :] = x[o, index[k], :]` (any element
   /// of `elementBytes` bytes). Index values must already be validated.
-  package static func indexSelect(
+  public static func indexSelect(
     _ x: UnsafeRawPointer, _ out: UnsafeMutableRawPointer, index: [Int], outer: Int, n: Int,
     inner: Int, elementBytes: Int
   ) {
@@ -88,7 +88,7 @@ extension Kernels {
 
   /// The adjoint of ``indexSelect``: `x[o, index[k], :] += g[o, k, :]`, in increasing `k` (so
   /// repeated indices add up in a fixed order).
-  @inlinable package static func indexAdd<T: KernelScalar>(
+  @inlinable public static func indexAdd<T: KernelScalar>(
     _ g: UnsafePointer<T>, _ x: UnsafeMutablePointer<T>, index: [Int], outer: Int, n: Int,
     inner: Int
   ) {

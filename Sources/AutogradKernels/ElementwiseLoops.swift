@@ -1,7 +1,7 @@
 // Raw elementwise loops over buffers. They know nothing of tensors or gradients.
 
 /// A scalar function of one argument, generic so that one definition serves `Float` and `Double`.
-package protocol UnaryScalarFunction {
+public protocol UnaryScalarFunction {
   /// The function's value at `x`.
   func callAsFunction<T: KernelScalar>(_ x: T) -> T
   /// The function on 16 floats at once, when it has a SIMD form; `map` then uses it for
@@ -11,22 +11,22 @@ package protocol UnaryScalarFunction {
 
 extension UnaryScalarFunction {
   /// No SIMD form: `map` calls the scalar function per element.
-  package static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { nil }
+  public static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { nil }
 }
 
 /// A scalar function of two arguments, generic over the scalar type.
-package protocol BinaryScalarFunction {
+public protocol BinaryScalarFunction {
   /// The function's value at (`a`, `b`).
   func callAsFunction<T: KernelScalar>(_ a: T, _ b: T) -> T
 }
 
 /// The namespace of raw kernels.
-package enum Kernels {}
+public enum Kernels {}
 
 extension Kernels {
   /// `out[i] = f(x[i])` for `count` elements.
   @inline(__always)
-  @inlinable package static func map<T: KernelScalar, F: UnaryScalarFunction>(
+  @inlinable public static func map<T: KernelScalar, F: UnaryScalarFunction>(
     _ f: F, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int
   ) {
     if T.self == Float.self, let vector = F.vectorized {
@@ -44,11 +44,11 @@ extension Kernels {
 
   /// Elements per parallel chunk of an elementwise loop; below two chunks the loop runs on the
   /// calling thread. Elementwise results do not depend on the split.
-  package static let elementwiseChunk = 1 << 15
+  public static let elementwiseChunk = 1 << 15
 
   /// Runs `body` over `0..<count` in fixed chunks on the kernel threads.
   @inline(__always)
-  package static func inChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+  public static func inChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
     if count < 2 * elementwiseChunk {
       body(0..<count)
       return
@@ -61,7 +61,7 @@ extension Kernels {
 
   /// `out[i] = f(a[i], b[i])` for `count` elements.
   @inline(__always)
-  @inlinable package static func zip<T: KernelScalar, F: BinaryScalarFunction>(
+  @inlinable public static func zip<T: KernelScalar, F: BinaryScalarFunction>(
     _ f: F, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
     count: Int
   ) {
@@ -72,7 +72,7 @@ extension Kernels {
 
   /// `out = f(a, b)` over `shape`, reading `a` and `b` through element strides (0 on broadcast
   /// axes). Iterates the output in row-major order with the innermost axis as a strided loop.
-  @inlinable package static func broadcast<T: KernelScalar, F: BinaryScalarFunction>(
+  @inlinable public static func broadcast<T: KernelScalar, F: BinaryScalarFunction>(
     _ f: F, _ a: UnsafePointer<T>, aStrides: [Int], _ b: UnsafePointer<T>, bStrides: [Int],
     _ out: UnsafeMutablePointer<T>, shape: [Int]
   ) {
@@ -118,7 +118,7 @@ extension Kernels {
   }
 
   /// Copies `src` (read through `srcStrides`, laid out over `shape`) into contiguous `out`.
-  @inlinable package static func gatherStrided<T>(
+  @inlinable public static func gatherStrided<T>(
     _ src: UnsafePointer<T>, srcStrides: [Int], _ out: UnsafeMutablePointer<T>, shape: [Int]
   ) {
     let count = shape.reduce(1, *)

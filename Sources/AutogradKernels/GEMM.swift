@@ -29,17 +29,17 @@ private enum SGEMMTiling {
   #endif
   /// Largest k-block (packed panel depth): an nr×kc B micro-panel stays in L1, an mr×kc A
   /// micro-panel streams from L2. Fixed: the k-blocking is part of the summation order.
-  package static var kc: Int { 256 }
+  public static var kc: Int { 256 }
   /// Rows of A packed at once (multiple of `mr`): mc×kc floats stay in L2.
-  package static var mc: Int { 144 }
+  public static var mc: Int { 144 }
   /// Columns of B packed at once (multiple of `nr`): kc×nc floats stay in L2/L3.
-  package static var nc: Int { 3072 }
+  public static var nc: Int { 3072 }
   /// Floats in one task's packing buffer: the A block, then the B block.
-  package static var bufferFloats: Int { mc * kc + kc * nc }
+  public static var bufferFloats: Int { mc * kc + kc * nc }
   /// Largest C (m·n elements) computed by `sgemmSmallDotProducts` when op(A)·op(B) is A·Bᵀ.
-  package static var dotMaxOutputs: Int { 2048 }
+  public static var dotMaxOutputs: Int { 2048 }
   /// Below this many multiply-adds (m·n·k) the product runs on the calling thread only.
-  package static var parallelThreshold: Int { 1 << 20 }
+  public static var parallelThreshold: Int { 1 << 20 }
 }
 
 extension Kernels {
@@ -50,7 +50,7 @@ extension Kernels {
   /// With `beta == 0` C is only written (it may hold garbage or NaN); with `beta == 1` the product
   /// is added to C. Runs on up to `numThreads()` threads; the result is bit-identical for every
   /// thread count.
-  package static func gemm(
+  public static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
@@ -634,7 +634,7 @@ extension Kernels {
   /// Same contract as the `Float` overload (layouts, `beta` of 0 or 1, C never read when
   /// `beta == 0`, bit-identical for every thread count). Meant for gradient checks on small
   /// tensors: a straightforward cache-friendly loop, parallel over rows of C.
-  package static func gemm(
+  public static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int

@@ -2,7 +2,7 @@ extension Kernels {
   /// ``gemm(transA:transB:m:n:k:a:lda:b:ldb:beta:c:ldc:)`` for either scalar type, for
   /// generic callers (specialised away at compile time).
   @inline(__always)
-  @inlinable package static func gemm<T: KernelScalar>(
+  @inlinable public static func gemm<T: KernelScalar>(
     _: T.Type, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
     beta: T, c: UnsafeMutablePointer<T>, ldc: Int

@@ -2,18 +2,18 @@
 
 extension Kernels {
   /// Geometry of a 2-D convolution or pooling window sweep.
-  package struct ConvGeometry {
-    package var channels: Int
-    package var height: Int
-    package var width: Int
-    package var kernelH: Int
-    package var kernelW: Int
-    package var stride: Int
-    package var padding: Int
-    package var outH: Int { (height + 2 * padding - kernelH) / stride + 1 }
-    package var outW: Int { (width + 2 * padding - kernelW) / stride + 1 }
+  public struct ConvGeometry {
+    public var channels: Int
+    public var height: Int
+    public var width: Int
+    public var kernelH: Int
+    public var kernelW: Int
+    public var stride: Int
+    public var padding: Int
+    public var outH: Int { (height + 2 * padding - kernelH) / stride + 1 }
+    public var outW: Int { (width + 2 * padding - kernelW) / stride + 1 }
 
-    package init(
+    public init(
       channels: Int, height: Int, width: Int, kernelH: Int, kernelW: Int, stride: Int,
       padding: Int
     ) {
@@ -23,7 +23,7 @@ extension Kernels {
   }
 
   /// Unfolds one [C, H, W] image into `col`, a [C·kh·kw, outH·outW] matrix (zero padding).
-  @inlinable package static func im2col<T: KernelScalar>(
+  @inlinable public static func im2col<T: KernelScalar>(
     _ image: UnsafePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: ConvGeometry
   ) {
     let (oh, ow) = (g.outH, g.outW)
@@ -81,7 +81,7 @@ extension Kernels {
 
   /// Adds `col` ([C·kh·kw, outH·outW]) back onto one [C, H, W] image: the adjoint of
   /// ``im2col(_:_:_:)``.
-  @inlinable package static func col2im<T: KernelScalar>(
+  @inlinable public static func col2im<T: KernelScalar>(
     _ col: UnsafePointer<T>, _ image: UnsafeMutablePointer<T>, _ g: ConvGeometry
   ) {
     let (oh, ow) = (g.outH, g.outW)
@@ -116,7 +116,7 @@ extension Kernels {
   /// Copies `count` elements 16, then 8 at a time, then one by one: rows of a convolution are a
   /// few dozen elements, where a call to `memmove` per row costs more than the copy.
   @inline(__always)
-  @inlinable package static func copyShortRow<T: KernelScalar>(
+  @inlinable public static func copyShortRow<T: KernelScalar>(
     from source: UnsafePointer<T>, to destination: UnsafeMutablePointer<T>, count: Int
   ) {
     let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(destination))

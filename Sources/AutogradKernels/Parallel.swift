@@ -21,13 +21,13 @@ private func defaultThreadCount() -> Int {
 
 extension Kernels {
   /// Sets the number of threads the kernels may use (at least 1; checked by the caller).
-  package static func setThreadCount(_ count: Int) {
+  public static func setThreadCount(_ count: Int) {
     kernelThreadCount.store(count, ordering: .relaxed)
   }
 
   /// The number of threads the kernels may use: `AUTOGRAD_NUM_THREADS` when it holds a positive
   /// integer, otherwise the number of active cores, until ``setThreadCount(_:)`` changes it.
-  package static func threadCount() -> Int { kernelThreadCount.load(ordering: .relaxed) }
+  public static func threadCount() -> Int { kernelThreadCount.load(ordering: .relaxed) }
 }
 
 extension Kernels {
@@ -42,7 +42,7 @@ extension Kernels {
   /// Uses a pool of persistent helper threads that spin briefly between jobs, so that a job of a
   /// few tens of microseconds (a small GEMM) starts on all threads at once; a call made while
   /// another thread's job occupies the pool falls back to `DispatchQueue.concurrentPerform`.
-  package static func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+  public static func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     guard count > 0 else { return }
     let threads = min(Kernels.threadCount(), count)
     if threads <= 1 || isInParallelRegion {
@@ -72,7 +72,7 @@ extension Kernels {
   /// A `parallelFor` called from inside another one (say, a GEMM inside a convolution's
   /// per-image task) runs serially on the calling thread, like PyTorch's `at::parallel_for`: the
   /// outer loop already occupies every kernel thread.
-  package static var isInParallelRegion: Bool { pthread_getspecific(parallelRegionKey) != nil }
+  public static var isInParallelRegion: Bool { pthread_getspecific(parallelRegionKey) != nil }
 }
 
 /// The thread-specific key whose non-nil value marks a thread inside a `parallelFor` body.
@@ -259,10 +259,10 @@ private final class KernelThreadPool: @unchecked Sendable {
 /// `UnsafeMutablePointer` to a buffer) must outlive the parallel loop, which holds because
 /// `Kernels.parallelFor` is synchronous; concurrent iterations may read shared memory through it
 /// but must write only disjoint elements, so no two threads ever race on the same element.
-package struct UncheckedSendable<Value>: @unchecked Sendable {
+public struct UncheckedSendable<Value>: @unchecked Sendable {
   /// The wrapped value.
-  package let value: Value
+  public let value: Value
 
   /// Wraps `value`; see the type's audit rule.
-  package init(_ value: Value) { self.value = value }
+  public init(_ value: Value) { self.value = value }
 }

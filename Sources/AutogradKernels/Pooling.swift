@@ -4,7 +4,7 @@
 extension Kernels {
   /// Max pooling of `planes` planes of `h`×`w` over `kernel`×`kernel` windows every `stride`:
   /// writes `out` (planes × oh × ow) and the flat in-plane index of each window's maximum.
-  @inlinable package static func maxPool2d<T: KernelScalar>(
+  @inlinable public static func maxPool2d<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, argmax: UnsafeMutablePointer<Int32>,
     planes: Int, h: Int, w: Int, kernel: Int, stride s: Int
   ) {
@@ -49,7 +49,7 @@ extension Kernels {
 
   /// The backward of ``maxPool2d``: zeros of `planes` × `inPlane` with each output gradient
   /// added at its window's maximum.
-  @inlinable package static func maxPool2dBackward<T: KernelScalar>(
+  @inlinable public static func maxPool2dBackward<T: KernelScalar>(
     _ g: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, argmax: UnsafePointer<Int32>,
     planes: Int, inPlane: Int, outPlane: Int
   ) {
@@ -71,7 +71,7 @@ extension Kernels {
   ///
   /// Same result as the scalar loop: the window's elements are visited in row-major order, a
   /// larger value or a NaN replaces the best, and the first NaN ends the search.
-  package static func maxPool2x2Row(
+  public static func maxPool2x2Row(
     _ row: UnsafePointer<Float>, width: Int, outputs: Int, values: UnsafeMutablePointer<Float>,
     indices: UnsafeMutablePointer<Int32>, rowOffset: Int32
   ) -> Int {

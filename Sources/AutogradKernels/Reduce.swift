@@ -3,7 +3,7 @@
 extension Kernels {
   /// `out[o, i] = Σ_j x[o, j, i]`, summed in increasing `j` (deterministic). Large inputs are
   /// split over the kernel threads by ranges of `o`, which does not change any sum.
-  @inlinable package static func sumAxis<T: KernelScalar>(
+  @inlinable public static func sumAxis<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int
   ) {
     let perOuter = Swift.max(1, n * inner)
@@ -45,7 +45,7 @@ extension Kernels {
   }
 
   /// `out[o, i] = max_j x[o, j, i]` and its first index; NaN wins, as in PyTorch.
-  @inlinable package static func maxAxis<T: KernelScalar>(
+  @inlinable public static func maxAxis<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ argmax: UnsafeMutablePointer<Int>?,
     outer: Int, n: Int, inner: Int
   ) {
@@ -72,7 +72,7 @@ extension Kernels {
 
   /// Softmax (or log-softmax) of `x` along the middle axis: `x − max − log Σ exp(x − max)`,
   /// stable for logits of any magnitude.
-  @inlinable package static func softmaxAxis<T: KernelScalar>(
+  @inlinable public static func softmaxAxis<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int,
     log: Bool
   ) {
@@ -111,7 +111,7 @@ extension Kernels {
 
 extension Kernels {
   /// `out[o, i] = log Σ_j exp(x[o, j, i])`, shifted by the maximum for stability.
-  @inlinable package static func logsumexpAxis<T: KernelScalar>(
+  @inlinable public static func logsumexpAxis<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int
   ) {
     for o in 0..<outer {

@@ -46,7 +46,7 @@ extension Double: KernelScalar {
 /// dropped in optimised builds, the message always reaches standard error, so a user of a
 /// `-c release` build learns which op and which shapes were wrong.
 @inline(__always)
-package func check(
+public func check(
   _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
   file: StaticString = #fileID, line: UInt = #line
 ) {

@@ -20,31 +20,31 @@ private struct StorageCacheState: @unchecked Sendable {
 
 /// Counters of the buffer cache behind tensor storage and kernel scratch space; see
 /// `memoryStatistics()` in Autograd.
-package struct CacheStatistics: Sendable, Equatable {
+public struct CacheStatistics: Sendable, Equatable {
   /// Buffers of at least the cache's minimum size that were requested.
-  package var cacheableRequests = 0
+  public var cacheableRequests = 0
   /// Of those, the requests served from the cache.
-  package var cacheHits = 0
+  public var cacheHits = 0
   /// Bytes held in free cached buffers now.
-  package var cachedBytes = 0
+  public var cachedBytes = 0
 
   /// Requests that had to allocate a new buffer.
-  package var cacheMisses: Int { cacheableRequests - cacheHits }
+  public var cacheMisses: Int { cacheableRequests - cacheHits }
 }
 
 /// The process-wide cache of free buffers (tensor storage and kernel scratch).
-package enum StorageCache {
+public enum StorageCache {
   /// Buffers smaller than this come from malloc directly (cheap, and kept by malloc anyway).
-  package static let minimumBytes = 32 * 1024
+  public static let minimumBytes = 32 * 1024
 
   /// Bytes of free buffers kept at most: `AUTOGRAD_CACHE_MB` (0 turns the cache off), else
   /// 256 MiB. Oldest free buffers are released first when a new one would exceed it.
-  package static let defaultLimit = limit(
+  public static let defaultLimit = limit(
     fromEnvironment: ProcessInfo.processInfo.environment["AUTOGRAD_CACHE_MB"])
 
   /// The limit in bytes for a value of `AUTOGRAD_CACHE_MB`: a non-negative whole number of
   /// mebibytes; anything else (unset, negative, not a number) gives the default, 256 MiB.
-  package static func limit(fromEnvironment text: String?) -> Int {
+  public static func limit(fromEnvironment text: String?) -> Int {
     if let text, let megabytes = Int(text.trimmingCharacters(in: .whitespaces)), megabytes >= 0,
       megabytes <= Int.max >> 20
     {
@@ -57,7 +57,7 @@ package enum StorageCache {
 
   /// A 64-byte aligned buffer of `byteCount` bytes: a cached one of exactly that size (the most
   /// recently freed) or a new one.
-  package static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
+  public static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
     if byteCount >= minimumBytes {
       let cached = state.withLock { state -> UnsafeMutableRawPointer? in
         state.statistics.cacheableRequests += 1
@@ -75,7 +75,7 @@ package enum StorageCache {
 
   /// Returns a buffer from ``allocate(byteCount:)``: keeps it if it is large enough and fits
   /// under the limit (releasing the oldest free buffers to make room), else frees it.
-  package static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+  public static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
     guard byteCount >= minimumBytes else {
       pointer.deallocate()
       return
@@ -100,7 +100,7 @@ package enum StorageCache {
   }
 
   /// Sets the limit on cached bytes, releasing free buffers above it.
-  package static func setLimit(_ bytes: Int) {
+  public static func setLimit(_ bytes: Int) {
     let evicted = state.withLock { state -> [UnsafeMutableRawPointer] in
       state.limit = bytes
       var evicted: [UnsafeMutableRawPointer] = []
@@ -115,7 +115,7 @@ package enum StorageCache {
   }
 
   /// The counters, with the current number of cached bytes.
-  package static var statistics: CacheStatistics {
+  public static var statistics: CacheStatistics {
     state.withLock { state in
       var statistics = state.statistics
       statistics.cachedBytes = state.cachedBytes
@@ -128,7 +128,7 @@ extension Kernels {
   /// Calls `body` with an uninitialised, 64-byte aligned buffer of `count` elements from the
   /// buffer cache, and returns the buffer to the cache afterwards. `body` must not let the
   /// pointer escape.
-  @inlinable package static func withScratch<T, Result>(
+  @inlinable public static func withScratch<T, Result>(
     _: T.Type, count: Int, _ body: (UnsafeMutablePointer<T>) throws -> Result
   ) rethrows -> Result {
     let byteCount = Swift.max(count, 1) * MemoryLayout<T>.stride

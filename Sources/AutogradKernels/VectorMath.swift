@@ -6,7 +6,7 @@ extension Kernels {
   /// eˣ for each lane: within 2 ulp of the exact value (tested); +inf above ln(FLT_MAX), 0 below
   /// about −103.97 (subnormal results in between), NaN for NaN.
   @inline(__always)
-  package static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+  public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
     typealias V = SIMD16<Float>
     // NaN → 0 and x limited to [−104, 89] (the results there are fixed up at the end), with
     // selects: the generic `clamped` and `rounded` are not specialised and run per lane.
@@ -42,7 +42,7 @@ extension Kernels {
   /// The natural logarithm of each lane: within 2 ulp of the exact value (tested); −inf for
   /// ±0, NaN for negative inputs and NaN, +inf for +inf.
   @inline(__always)
-  package static func log(_ x: SIMD16<Float>) -> SIMD16<Float> {
+  public static func log(_ x: SIMD16<Float>) -> SIMD16<Float> {
     typealias V = SIMD16<Float>
     typealias I = SIMD16<Int32>
     // Subnormals: scale into the normal range first.
@@ -87,7 +87,7 @@ extension Kernels {
   /// Applies `function` to `count` floats, 16 at a time; a last partial group goes through the
   /// same function with its missing lanes set to 1.
   @inline(__always)
-  package static func map16(
+  public static func map16(
     _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int,
     _ function: (SIMD16<Float>) -> SIMD16<Float>
   ) {
