@@ -127,3 +127,19 @@ extension Kernels {
     }
   }
 }
+
+extension Kernels {
+  /// Running sums along the middle axis of [outer, n, inner]: `out[o, i, j] = Σ_{p ≤ i} x[o, p, j]`,
+  /// added in increasing `p`.
+  @inlinable public static func cumsum<T: KernelScalar>(
+    _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int
+  ) {
+    for o in 0..<outer {
+      let (src, dst) = (x + o * n * inner, out + o * n * inner)
+      for j in 0..<inner { if n > 0 { dst[j] = src[j] } }
+      for p in 1..<Swift.max(n, 1) {
+        for j in 0..<inner { dst[p * inner + j] = dst[(p - 1) * inner + j] + src[p * inner + j] }
+      }
+    }
+  }
+}

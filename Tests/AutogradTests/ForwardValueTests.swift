@@ -248,3 +248,53 @@ func naiveConv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int, padding: In
   }
   return Tensor(shape: [n, o, oh, ow], scalars: out)
 }
+
+@Suite("Semantics of the selection ops at their edges")
+struct SelectionEdgeTests {
+  @Test("maximum and minimum split the gradient evenly at ties, as PyTorch")
+  func tiesSplitTheGradient() {
+    let a = Tensor(shape: [3], scalars: [1, 2, 3] as [Double]).requiringGrad()
+    let b = Tensor(shape: [3], scalars: [1, 0, 5] as [Double]).requiringGrad()
+    (Tensor.maximum(a, b) + Tensor.minimum(a, b) * 10).sum().backward()
+    #expect(a.grad!.doubleScalars == [5.5, 1, 10])
+    #expect(b.grad!.doubleScalars == [5.5, 10, 1])
+  }
+
+  @Test("embedding's padding row is returned but gets no gradient")
+  func embeddingPaddingIndex() {
+    let weight = Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6] as [Double]).requiringGrad()
+    let indices = Tensor(shape: [2, 2], indices: [0, 2, 2, 1])
+    let out = embedding(indices, weight: weight, paddingIndex: 2)
+    #expect(out.shape == [2, 2, 2])
+    #expect(out.doubleScalars == [1, 2, 5, 6, 5, 6, 3, 4])
+    out.sum().backward()
+    #expect(weight.grad!.doubleScalars == [1, 1, 1, 1, 0, 0])
+  }
+
+  @Test("the 2-norm of the zero vector has gradient 0, not NaN")
+  func normAtZero() {
+    let x = Tensor.zeros([3], dtype: .float64).requiringGrad()
+    x.norm().backward()
+    #expect(x.grad!.doubleScalars == [0, 0, 0])
+    let result = gradcheck("norm at 0", inputs: [Tensor.zeros([3], dtype: .float64)]) { $0[0].norm() }
+    #expect(result.passed, "\(result)")
+  }
+
+  @Test("topk returns values and indices in order, lower index first among ties")
+  func topkOrder() {
+    let x = Tensor(shape: [2, 4], scalars: [1, 3, 3, 2, 0, -1, 4, 4] as [Float])
+    let (values, indices) = x.topk(3)
+    #expect(values.scalars == [3, 3, 2, 4, 4, 0])
+    #expect(indices.indices == [1, 2, 3, 2, 3, 0])
+    #expect(x.topk(2, largest: false).indices.indices == [0, 3, 1, 0])
+  }
+
+  @Test("matmul follows torch.matmul's shape rules")
+  func matmulShapes() {
+    #expect(Tensor.ones([3]).matmul(Tensor.ones([3])).shape == [])
+    #expect(Tensor.ones([2, 3]).matmul(Tensor.ones([3])).shape == [2])
+    #expect(Tensor.ones([3]).matmul(Tensor.ones([4, 3, 5])).shape == [4, 5])
+    #expect(Tensor.ones([2, 1, 4, 3]).matmul(Tensor.ones([5, 3, 2])).shape == [2, 5, 4, 2])
+    #expect(Tensor.ones([2, 1, 4, 3]).matmul(Tensor.ones([5, 3, 2])).doubleScalars.allSatisfy { $0 == 3 })
+  }
+}

@@ -279,6 +279,81 @@ let opTable: [OpCase] = [
   OpCase(name: "conv2dWeightGrad stride 2 padding 1", inputs: [sample([2, 3, 3, 3], seed: 117), sample([2, 2, 5, 4], seed: 118)]) {
     conv2dWeightGrad($0[0], input: $0[1], weightShape: [3, 2, 3, 2], stride: 2, padding: 1)
   },
+  // Selection and ordering.
+  OpCase(
+    name: "maximum broadcast", inputs: [Tensor(shape: [2, 3], scalars: [0.5, -1, 2, 0.25, 0.7, -0.4] as [Double]), Tensor(shape: [3], scalars: [0.4, 0.1, -0.3] as [Double])],
+    reference: broadcast { Swift.max($0, $1) }
+  ) { Tensor.maximum($0[0], $0[1]) },
+  OpCase(name: "minimum broadcast", inputs: [sample([2, 3], seed: 130), sample([2, 1], seed: 131)], reference: broadcast { Swift.min($0, $1) }) {
+    Tensor.minimum($0[0], $0[1])
+  },
+  OpCase(name: "min over dims [1]", inputs: [distinct([2, 3, 2], seed: 132)]) { $0[0].min(dims: [1]) },
+  OpCase(name: "min dim 0", inputs: [distinct([3, 4], seed: 133)]) { $0[0].min(dim: 0).values },
+  OpCase(
+    name: "topk 2 along dim 1", inputs: [distinct([3, 5], seed: 134)],
+    errors: [ErrorInput(message: "topk: k 6 is out of range for dimension -1 of size 5") { _ = Tensor.zeros([2, 5]).topk(6) }]
+  ) { $0[0].topk(2, dim: 1).values },
+  OpCase(name: "topk 2 smallest along dim 0", inputs: [distinct([4, 3], seed: 135)]) { $0[0].topk(2, dim: 0, largest: false).values },
+  // Statistics and norms.
+  OpCase(
+    name: "variance dims [1] correction 1", inputs: [sample([3, 4], seed: 136)],
+    reference: { t in
+      let v = t[0].doubleScalars
+      return (0..<3).map { r in
+        let row = Array(v[(r * 4)..<(r * 4 + 4)])
+        let m = row.reduce(0, +) / 4
+        return row.reduce(0) { $0 + ($1 - m) * ($1 - m) } / 3
+      }
+    }
+  ) { $0[0].variance(dims: [1]) },
+  OpCase(name: "std all correction 0", inputs: [sample([2, 3], seed: 137)]) { $0[0].std(correction: 0) },
+  OpCase(
+    name: "norm 2 over dim 1", inputs: [sample([3, 4], seed: 138)],
+    errors: [ErrorInput(message: "norm: p must be positive, got -1.0") { _ = Tensor.zeros([2]).norm(-1) }]
+  ) { $0[0].norm(2, dims: [1]) },
+  OpCase(name: "norm 1, 3 and infinity", inputs: [distinct([2, 3], seed: 139)]) {
+    $0[0].norm(1) + $0[0].norm(3, dims: [0]).sum() + $0[0].norm(.infinity, dims: [1]).sum()
+  },
+  // Scans and shapes.
+  OpCase(
+    name: "cumsum dim 1", inputs: [sample([2, 4], seed: 140)],
+    reference: { t in
+      let v = t[0].doubleScalars
+      return (0..<8).map { p in (0...(p % 4)).reduce(0.0) { $0 + v[p / 4 * 4 + $1] } }
+    }
+  ) { $0[0].cumsum(dim: 1) },
+  OpCase(name: "cumsum dim 0 (inner axis)", inputs: [sample([3, 2], seed: 141)]) { $0[0].cumsum(dim: 0) },
+  OpCase(name: "flip dims [0, 2]", inputs: [sample([2, 3, 2], seed: 142)], reference: { t in
+    let v = t[0].doubleScalars
+    return (0..<12).map { p in let (i, j, k) = (p / 6, p / 2 % 3, p % 2); return v[(1 - i) * 6 + j * 2 + (1 - k)] }
+  }) { $0[0].flip(dims: [0, 2]) },
+  OpCase(name: "roll by 2 along dim 1, and flattened by -1", inputs: [sample([2, 3], seed: 143)]) {
+    $0[0].roll(2, dim: 1) * sample([2, 3], seed: 95) + $0[0].roll(-1)
+  },
+  OpCase(name: "repeat [2, 1, 3]", inputs: [sample([2, 2], seed: 144)]) { $0[0].repeat([2, 1, 3]) },
+  OpCase(name: "split and chunk", inputs: [sample([5, 2], seed: 145)]) {
+    let pieces = $0[0].split(size: 2) + $0[0].chunk(2, dim: 1) + $0[0].split(sizes: [1, 4])
+    return Tensor.cat(pieces.map { ($0 * $0).sum().reshape([1]) })
+  },
+  OpCase(name: "tril and triu", inputs: [sample([2, 3, 4], seed: 146)]) { $0[0].tril(diagonal: 1) - $0[0].triu(diagonal: -1) * 2 },
+  OpCase(
+    name: "pad last two axes", inputs: [sample([2, 2, 3], seed: 147)],
+    errors: [ErrorInput(message: "pad: padding [1] must be non-negative (before, after) pairs") { _ = Tensor.zeros([2]).pad([1]) }]
+  ) { $0[0].pad([1, 2, 0, 1], value: 0.5) },
+  OpCase(
+    name: "embedding with repeated indices", inputs: [sample([4, 3], seed: 148), index([2, 3], [1, 0, 3, 1, 2, 1])],
+    errors: [ErrorInput(message: "embedding: indices must be int64, got float32") { _ = embedding(Tensor.zeros([2]), weight: Tensor.zeros([3, 2])) }]
+  ) { embedding($0[1], weight: $0[0]) },
+  // Matrix products with more axes.
+  OpCase(name: "matmul 4-D broadcast [2,1,2,3]x[3,3,2]", inputs: [sample([2, 1, 2, 3], seed: 149), sample([3, 3, 2], seed: 150)]) {
+    $0[0].matmul($0[1])
+  },
+  OpCase(name: "matmul vector-matrix and matrix-vector", inputs: [sample([3], seed: 151), sample([3, 2], seed: 152), sample([2], seed: 153)]) {
+    $0[0].matmul($0[1]) * $0[1].matmul($0[2]).sum()
+  },
+  OpCase(name: "linear on [2, 3, 4] input", inputs: [sample([2, 3, 4], seed: 154), sample([5, 4], seed: 155), sample([5], seed: 156)]) {
+    linear($0[0], weight: $0[1], bias: $0[2])
+  },
   // Compositions that a model uses.
   OpCase(name: "cross-entropy via logSoftmax+gather+mean", inputs: [sample([4, 3], seed: 73, -2, 2), index([4, 1], [0, 2, 1, 2])]) {
     -$0[0].logSoftmax(dim: 1).gather(dim: 1, index: $0[1]).mean()

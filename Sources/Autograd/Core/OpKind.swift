@@ -125,6 +125,16 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
   public static let indexSelect = OpKind("indexSelect")
   /// PyTorch's `index_add` into zeros: the adjoint of `index_select`.
   public static let indexAdd = OpKind("indexAdd")
+  /// Running sums along an axis.
+  public static let cumsum = OpKind("cumsum")
+  /// Reversal along axes.
+  public static let flip = OpKind("flip")
+  /// The elementwise maximum of two tensors (ties split the gradient).
+  public static let maximum = OpKind("maximum")
+  /// The elementwise minimum of two tensors (ties split the gradient).
+  public static let minimum = OpKind("minimum")
+  /// The vector 2-norm (zero gradient at the zero vector).
+  public static let norm = OpKind("norm")
   /// 2-D convolution with stride, padding and bias.
   public static let conv2d = OpKind("conv2d")
   /// The gradient of a 2-D convolution with respect to its input (a transposed convolution).
@@ -148,7 +158,7 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
     .pow, .sqrt, .sin, .cos, .erf, .log1p, .expm1, .tanh, .sigmoid, .relu, .clamp, .abs, .softplus, .gate, .select, .cast, .sum,
     .mean, .max, .maxAlongAxis, .logsumexp, .argmax, .matmul, .linear, .reshape, .permute,
     .expand, .slice, .sliceBackward, .concat, .softmax, .logSoftmax, .gather, .scatterAdd,
-    .indexSelect, .indexAdd, .conv2d, .conv2dInputGrad, .conv2dWeightGrad, .maxPool2d,
+    .indexSelect, .indexAdd, .cumsum, .flip, .maximum, .minimum, .norm, .conv2d, .conv2dInputGrad, .conv2dWeightGrad, .maxPool2d,
     .maxPool2dBackward, .dropout, .multinomial, .compare,
   ]
 }

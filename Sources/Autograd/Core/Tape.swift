@@ -17,7 +17,8 @@ public struct GradientContext {
   /// The gradient of the objective with respect to the op's output (`grad_output`).
   public let gradOutput: Tensor
   let node: Node
-  let needed: [Bool]
+  /// The nodes on a path to `grad`'s inputs (`nil` for `backward`, where every input counts).
+  let onPath: Set<ObjectIdentifier>?
 
   /// The op's output, attached to the graph, for rules written in terms of it (`exp`, `tanh`,
   /// `softmax`). Available when the op was recorded with `savingOutput: true`.
@@ -32,7 +33,10 @@ public struct GradientContext {
 
   /// Whether input `index` needs a gradient in this backward pass (PyTorch's
   /// `ctx.needs_input_grad`): a rule may skip work for the others and return `nil` there.
-  public func needsGradient(ofInput index: Int) -> Bool { needed[index] }
+  public func needsGradient(ofInput index: Int) -> Bool {
+    guard let input = node.inputs[index] else { return false }
+    return onPath?.contains(ObjectIdentifier(input)) ?? true
+  }
 }
 
 extension Tensor {
@@ -344,12 +348,7 @@ enum Tape {
           "backward: trying to backward through the graph a second time (the \(node.op) node's saved values were already freed); pass retainGraph: true to the first backward call"
         )
       }
-      let context = GradientContext(
-        gradOutput: grad, node: node,
-        needed: node.inputs.map { input in
-          guard let input else { return false }
-          return needed?.contains(ObjectIdentifier(input)) ?? true
-        })
+      let context = GradientContext(gradOutput: grad, node: node, onPath: needed)
       let inputGrads = derivative(context)
       check(
         inputGrads.count == node.inputs.count,

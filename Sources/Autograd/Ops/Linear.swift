@@ -2,10 +2,16 @@
 
 import AutogradKernels
 
-/// `input`·`weight`ᵀ + `bias` for `input` [N, in], `weight` [out, in] and `bias` [out], like
-/// `torch.nn.functional.linear`. The transpose is folded into the matrix product.
+/// `input`·`weight`ᵀ + `bias` for `input` [N, in] (or [*, in], any leading axes), `weight`
+/// [out, in] and `bias` [out], like `torch.nn.functional.linear`. The transpose is folded into
+/// the matrix product.
 public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
   input.requireFloat(.linear)
+  if input.rank != 2 && input.rank >= 1 && weight.rank == 2 {
+    let features = input.shape[input.rank - 1]
+    let flat = linear(input.reshape([input.count / Swift.max(features, 1), features]), weight: weight, bias: bias)
+    return flat.reshape(Array(input.shape.dropLast()) + [weight.shape[0]])
+  }
   check(
     input.rank == 2 && weight.rank == 2 && input.shape[1] == weight.shape[1]
       && input.dtype == weight.dtype,

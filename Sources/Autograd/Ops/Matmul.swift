@@ -74,32 +74,54 @@ extension Tensor {
     }
   }
 
-  /// The matrix product, like `torch.matmul` for 2-D and 3-D operands: [m, k]·[k, n] → [m, n],
-  /// and [b, m, k]·[b, k, n] → [b, m, n], where a batch of 1 or a 2-D operand is broadcast.
+  /// The matrix product with `torch.matmul`'s rules: [m, k]·[k, n] → [m, n]; a 1-D operand is a
+  /// row (left) or column (right) vector whose axis is removed from the result; operands with
+  /// more axes are stacks of matrices whose leading (batch) axes broadcast:
+  /// [b, m, k]·[k, n] → [b, m, n], [j, 1, m, k]·[k₂, k, n] → [j, k₂, m, n].
   public func matmul(_ other: Tensor) -> Tensor {
-    let a = self
-    let b = other
-    a.requireFloat(.matmul)
+    requireFloat(.matmul)
     check(
-      (2...3).contains(a.rank) && (2...3).contains(b.rank) && a.dtype == b.dtype,
-      "matmul: expected 2-D or 3-D tensors of one floating type, got shapes \(a.shape) and \(b.shape) (\(a.dtype), \(b.dtype))"
+      rank >= 1 && other.rank >= 1 && dtype == other.dtype,
+      "matmul: expected tensors of at least one dimension of one floating type, got shapes \(shape) and \(other.shape) (\(dtype), \(other.dtype))"
     )
-    let k = a.shape[a.rank - 1]
+    if rank == 1 || other.rank == 1 {
+      let a = rank == 1 ? reshape([1, shape[0]]) : self
+      let b = other.rank == 1 ? other.reshape([other.shape[0], 1]) : other
+      let product = a.matmul(b)
+      var outShape = product.shape
+      if other.rank == 1 { outShape.removeLast() }
+      if rank == 1 { outShape.remove(at: outShape.count - (other.rank == 1 ? 1 : 2)) }
+      return product.reshape(outShape)
+    }
+    let k = shape[rank - 1]
     check(
-      b.shape[b.rank - 2] == k,
-      "matmul: shapes \(a.shape) and \(b.shape) cannot be multiplied (\(k) vs \(b.shape[b.rank - 2]))"
+      other.shape[other.rank - 2] == k,
+      "matmul: shapes \(shape) and \(other.shape) cannot be multiplied (\(k) vs \(other.shape[other.rank - 2]))"
     )
-    let aBatch = a.rank == 3 ? a.shape[0] : 1
-    let bBatch = b.rank == 3 ? b.shape[0] : 1
-    check(
-      aBatch == bBatch || aBatch == 1 || bBatch == 1,
-      "matmul: batch sizes \(aBatch) and \(bBatch) of shapes \(a.shape) and \(b.shape) cannot be broadcast"
-    )
-    let batch = Swift.max(aBatch, bBatch)
-    let batched = a.rank == 3 || b.rank == 3
-    let (m, n) = (a.shape[a.rank - 2], b.shape[b.rank - 1])
-    return Tensor.product(
-      a, false, b, false, batch: batch, outBatch: batched ? batch : 1,
-      shape: batched ? [batch, m, n] : [m, n])
+    if rank <= 3 && other.rank <= 3 {
+      let aBatch = rank == 3 ? shape[0] : 1
+      let bBatch = other.rank == 3 ? other.shape[0] : 1
+      check(
+        aBatch == bBatch || aBatch == 1 || bBatch == 1,
+        "matmul: batch sizes \(aBatch) and \(bBatch) of shapes \(shape) and \(other.shape) cannot be broadcast"
+      )
+      let batch = Swift.max(aBatch, bBatch)
+      let batched = rank == 3 || other.rank == 3
+      let (m, n) = (shape[rank - 2], other.shape[other.rank - 1])
+      return Tensor.product(
+        self, false, other, false, batch: batch, outBatch: batched ? batch : 1,
+        shape: batched ? [batch, m, n] : [m, n])
+    }
+    // Stacks with several batch axes: broadcast the batch axes, flatten them into one, multiply.
+    let batchShape = Tensor.broadcastShape(
+      Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), .matmul)
+    let batch = batchShape.reduce(1, *)
+    let (m, n) = (shape[rank - 2], other.shape[other.rank - 1])
+    func stacked(_ t: Tensor) -> Tensor {
+      if t.rank == 2 { return t }
+      let matrix = Array(t.shape.suffix(2))
+      return t.expand(batchShape + matrix).reshape([batch] + matrix)
+    }
+    return stacked(self).matmul(stacked(other)).reshape(batchShape + [m, n])
   }
 }
