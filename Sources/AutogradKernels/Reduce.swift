@@ -24,7 +24,7 @@ extension Kernels {
   }
 
   /// The serial loop of ``sumAxis(_:_:outer:n:inner:)`` over `rows` values of `o`.
-  @usableFromInline static func sumAxis<T: KernelScalar>(
+  @inlinable static func sumAxis<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, rows outer: Int, n: Int, inner: Int
   ) {
     for o in 0..<outer {
