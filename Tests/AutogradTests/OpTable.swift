@@ -354,6 +354,16 @@ let opTable: [OpCase] = [
   OpCase(name: "linear on [2, 3, 4] input", inputs: [sample([2, 3, 4], seed: 154), sample([5, 4], seed: 155), sample([5], seed: 156)]) {
     linear($0[0], weight: $0[1], bias: $0[2])
   },
+  // Activations (compositions).
+  OpCase(name: "gelu exact and tanh", inputs: [sample([2, 3], seed: 160, -3, 3)]) {
+    $0[0].gelu() + $0[0].gelu(approximate: .tanh) * 2
+  },
+  OpCase(name: "silu, mish, softsign, logSigmoid", inputs: [sample([2, 3], seed: 161, -3, 3)]) {
+    $0[0].silu() + $0[0].mish() * 2 + $0[0].softsign() * 3 + $0[0].logSigmoid() * 4
+  },
+  OpCase(name: "leakyRelu, elu, hardtanh", inputs: [Tensor(shape: [6], scalars: [-2, -0.7, -0.2, 0.3, 0.8, 1.6] as [Double])]) {
+    $0[0].leakyRelu(negativeSlope: 0.1) + $0[0].elu(alpha: 1.5) * 2 + $0[0].hardtanh() * 3
+  },
   // Compositions that a model uses.
   OpCase(name: "cross-entropy via logSoftmax+gather+mean", inputs: [sample([4, 3], seed: 73, -2, 2), index([4, 1], [0, 2, 1, 2])]) {
     -$0[0].logSoftmax(dim: 1).gather(dim: 1, index: $0[1]).mean()

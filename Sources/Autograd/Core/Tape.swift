@@ -261,12 +261,14 @@ public func grad(
 }
 
 /// The gradient of one `output` with respect to one `input`, like
-/// `torch.autograd.grad(output, input)[0]`; zeros when `output` does not depend on `input`.
+/// `torch.autograd.grad(output, input)[0]`; zeros when `output` does not depend on `input`
+/// (including when `output` has no graph at all: a gradient of a linear function, say).
 public func grad(
   _ output: Tensor, _ input: Tensor, gradOutput: Tensor? = nil, retainGraph: Bool? = nil,
   createGraph: Bool = false
 ) -> Tensor {
-  grad(
+  guard output.requiresGrad else { return Tensor.zeros(like: input) }
+  return grad(
     [output], [input], gradOutputs: [gradOutput], retainGraph: retainGraph,
     createGraph: createGraph, allowUnused: true)[0] ?? Tensor.zeros(like: input)
 }

@@ -183,12 +183,14 @@ extension Tensor {
   public func ceil() -> Tensor { detached().map(RoundF(rule: .up), .compare) }
 
   /// This gradient where `gate(self, x)` passes it and 0 elsewhere: the fused backward of
-  /// relu and clamp (PyTorch's `threshold_backward`). Its own derivative is the same gate
-  /// (the gate's dependence on `x` has zero derivative almost everywhere).
+  /// relu and clamp (PyTorch's `threshold_backward`). Its own derivative is the same gate for
+  /// the gradient, and none for `x` (the gate's dependence on `x` has zero derivative almost
+  /// everywhere); `x` is still an input, so that the result stays on the graph of `x`, as in
+  /// PyTorch.
   func gated<G: BinaryScalarFunction>(by x: Tensor, _ gate: G) -> Tensor {
     let y = zipMap(x.detached(), gate)
-    return Tensor.record(.gate, inputs: [self], output: y) { ctx in
-      [ctx.gradOutput.gated(by: x, gate)]
+    return Tensor.record(.gate, inputs: [self, x], output: y) { ctx in
+      [ctx.needsGradient(ofInput: 0) ? ctx.gradOutput.gated(by: x, gate) : nil, nil]
     }
   }
 

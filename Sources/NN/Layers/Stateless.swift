@@ -107,3 +107,99 @@ public final class LogSoftmax: Module {
   /// `input.logSoftmax(dim:)`.
   public override func forward(_ input: Tensor) -> Tensor { input.logSoftmax(dim: dim) }
 }
+
+/// The input unchanged, like `torch.nn.Identity` (a placeholder in a `Sequential`).
+public final class Identity: Module {
+  /// Creates the layer.
+  public override init() { super.init() }
+  /// Returns `input`.
+  public override func forward(_ input: Tensor) -> Tensor { input }
+}
+
+/// The Gaussian error linear unit, like `torch.nn.GELU`.
+public final class GELU: Module {
+  /// The exact erf form or the tanh approximation.
+  public let approximate: GELUApproximation
+  /// Creates the layer.
+  public init(approximate: GELUApproximation = .none) {
+    self.approximate = approximate
+    super.init()
+  }
+  /// `input.gelu(approximate:)`.
+  public override func forward(_ input: Tensor) -> Tensor { input.gelu(approximate: approximate) }
+}
+
+/// `x·σ(x)`, like `torch.nn.SiLU`.
+public final class SiLU: Module {
+  /// Creates the layer.
+  public override init() { super.init() }
+  /// `input.silu()`.
+  public override func forward(_ input: Tensor) -> Tensor { input.silu() }
+}
+
+/// `x` for positive inputs, `negativeSlope·x` otherwise, like `torch.nn.LeakyReLU`.
+public final class LeakyReLU: Module {
+  /// The slope for negative inputs.
+  public let negativeSlope: Double
+  /// Creates the layer.
+  public init(negativeSlope: Double = 0.01) {
+    self.negativeSlope = negativeSlope
+    super.init()
+  }
+  /// `input.leakyRelu(negativeSlope:)`.
+  public override func forward(_ input: Tensor) -> Tensor {
+    input.leakyRelu(negativeSlope: negativeSlope)
+  }
+}
+
+/// `x` for positive inputs, `α·(eˣ − 1)` otherwise, like `torch.nn.ELU`.
+public final class ELU: Module {
+  /// The scale of the negative part.
+  public let alpha: Double
+  /// Creates the layer.
+  public init(alpha: Double = 1) {
+    self.alpha = alpha
+    super.init()
+  }
+  /// `input.elu(alpha:)`.
+  public override func forward(_ input: Tensor) -> Tensor { input.elu(alpha: alpha) }
+}
+
+/// `x·tanh(softplus(x))`, like `torch.nn.Mish`.
+public final class Mish: Module {
+  /// Creates the layer.
+  public override init() { super.init() }
+  /// `input.mish()`.
+  public override func forward(_ input: Tensor) -> Tensor { input.mish() }
+}
+
+/// The input limited to [`min`, `max`], like `torch.nn.Hardtanh`.
+public final class Hardtanh: Module {
+  /// The lower limit.
+  public let min: Double
+  /// The upper limit.
+  public let max: Double
+  /// Creates the layer.
+  public init(min: Double = -1, max: Double = 1) {
+    (self.min, self.max) = (min, max)
+    super.init()
+  }
+  /// `input.hardtanh(min:max:)`.
+  public override func forward(_ input: Tensor) -> Tensor { input.hardtanh(min: min, max: max) }
+}
+
+/// `x / (1 + |x|)`, like `torch.nn.Softsign`.
+public final class Softsign: Module {
+  /// Creates the layer.
+  public override init() { super.init() }
+  /// `input.softsign()`.
+  public override func forward(_ input: Tensor) -> Tensor { input.softsign() }
+}
+
+/// `log σ(x)`, like `torch.nn.LogSigmoid`.
+public final class LogSigmoid: Module {
+  /// Creates the layer.
+  public override init() { super.init() }
+  /// `input.logSigmoid()`.
+  public override func forward(_ input: Tensor) -> Tensor { input.logSigmoid() }
+}
