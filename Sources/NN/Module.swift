@@ -1,9 +1,17 @@
 /// The base class of every layer and model, like `torch.nn.Module`.
 ///
 /// Subclass it, store layers and parameters as properties, and override ``forward(_:)``.
-/// Parameters (tensors that require a gradient) and child modules are discovered by reflection,
-/// so no list has to be written by hand, and each parameter gets its PyTorch `state_dict` name:
-/// `conv1.weight`, `fc2.bias`, `0.weight` inside a ``Sequential``.
+/// Parameters and child modules are discovered by reflection, so no list has to be written by
+/// hand, and each parameter gets its PyTorch `state_dict` name: `conv1.weight`, `fc2.bias`,
+/// `0.weight` inside a ``Sequential``.
+///
+/// - A **parameter** is a stored `Tensor` (or `Tensor?`) that requires a gradient or is frozen
+///   (``Tensor/isFrozen``: `requiresGrad` set to `false` on it, or on the module with
+///   ``requiresGrad(_:)``). A frozen parameter stays a parameter: it is in ``parameters()``, in
+///   ``stateDict()`` and in checkpoints; optimizers skip it while it has no gradient.
+/// - A **buffer** is a stored tensor registered with ``registerBuffer(_:persistent:)`` (running
+///   statistics, say): saved in the state dict when persistent, never trained.
+/// - Any other stored tensor is a constant of the module, like a plain tensor attribute in PyTorch.
 ///
 /// ```swift
 /// final class Net: Module {
@@ -15,6 +23,8 @@
 open class Module {
   /// Whether the module is in training mode (dropout active); see ``train(_:)`` and ``eval()``.
   public private(set) var isTraining = true
+  /// The names of the stored properties registered as buffers, with their persistence.
+  private var bufferRegistry: [String: Bool] = [:]
 
   /// Creates a module in training mode.
   public init() {}
@@ -43,15 +53,78 @@ open class Module {
     return result
   }
 
-  /// The tensors stored directly on this module that require a gradient, with their names.
+  /// The parameters stored directly on this module (tensors that require a gradient or are
+  /// frozen, not registered as buffers), with their names.
   public func directParameters() -> [(name: String, tensor: Tensor)] {
     var result = [(name: String, tensor: Tensor)]()
-    for (label, value) in Module.storedProperties(of: self) {
-      if let tensor = Module.unwrap(value) as? Tensor, tensor.requiresGrad {
+    for (label, value) in Module.storedProperties(of: self) where bufferRegistry[label] == nil {
+      if let tensor = Module.unwrap(value) as? Tensor, tensor.requiresGrad || tensor.isFrozen {
         result.append((label, tensor))
       }
     }
     return result
+  }
+
+  /// Marks the stored tensor property `name` as a buffer, like `register_buffer`: a named,
+  /// non-trainable tensor (running statistics, a mask) that ``stateDict()`` saves when
+  /// `persistent` and ``loadStateDict(_:strict:source:)`` loads. Call it in `init` after the
+  /// property is set; update the buffer's values in place with ``Tensor/assign(_:)`` under
+  /// ``noGrad(_:)``.
+  public func registerBuffer(_ name: String, persistent: Bool = true) {
+    check(
+      Module.storedProperties(of: self).contains { $0.0 == name && Module.unwrap($0.1) is Tensor },
+      "registerBuffer: \(type(of: self)) has no stored tensor property '\(name)'")
+    bufferRegistry[name] = persistent
+  }
+
+  /// The buffers stored directly on this module, with their names and persistence.
+  public func directBuffers() -> [(name: String, tensor: Tensor, persistent: Bool)] {
+    Module.storedProperties(of: self).compactMap { label, value in
+      guard let persistent = bufferRegistry[label], let tensor = Module.unwrap(value) as? Tensor
+      else { return nil }
+      return (label, tensor, persistent)
+    }
+  }
+
+  /// Every buffer of this module and its descendants with its `state_dict` name, like
+  /// `named_buffers()` (non-persistent ones included).
+  public func namedBuffers() -> [(name: String, tensor: Tensor)] {
+    namedBuffersWithPersistence().map { ($0.name, $0.tensor) }
+  }
+
+  /// Every buffer, in the order of ``namedBuffers()``, like `buffers()`.
+  public func buffers() -> [Tensor] { namedBuffers().map(\.tensor) }
+
+  /// Buffers with their names and persistence, depth first.
+  func namedBuffersWithPersistence() -> [(name: String, tensor: Tensor, persistent: Bool)] {
+    var result = [(name: String, tensor: Tensor, persistent: Bool)]()
+    var stack: [(prefix: String, module: Module)] = [("", self)]
+    while let (prefix, module) = stack.popLast() {
+      for b in module.directBuffers() { result.append((prefix + b.name, b.tensor, b.persistent)) }
+      for child in module.namedChildren().reversed() {
+        stack.append((prefix + child.name + ".", child.module))
+      }
+    }
+    return result
+  }
+
+  /// Makes every parameter require a gradient (`true`) or freezes it (`false`), here and in
+  /// every descendant, like `module.requires_grad_(flag)`. Frozen parameters stay parameters.
+  @discardableResult
+  public func requiresGrad(_ flag: Bool) -> Self {
+    for parameter in parameters() {
+      var shared = parameter  // copies share the gradient slot: this freezes the stored one
+      shared.requiresGrad = flag
+    }
+    return self
+  }
+
+  /// Calls `body` on every descendant and then on this module (children first, like
+  /// `module.apply(fn)`), for custom initialisation.
+  @discardableResult
+  public func apply(_ body: (Module) -> Void) -> Self {
+    for module in modules().reversed() { body(module) }
+    return self
   }
 
   /// Every parameter of this module and its descendants, with its `state_dict` name, in

@@ -34,6 +34,9 @@ final class Node: @unchecked Sendable {
   var retainsGrad = false
   /// Set when backward freed this node's derivative rule.
   var isFreed = false
+  /// A leaf frozen with `requiresGrad = false`: it keeps its node (so every copy of the tensor
+  /// stays frozen, and a module still finds it as a parameter) but ops do not record it.
+  var isFrozen = false
   /// Hooks that see (and may replace) the gradient flowing into this tensor.
   var hooks: [(id: Int, body: (Tensor) -> Tensor?)] = []
   /// Hooks run after a leaf's gradient was accumulated.

@@ -42,25 +42,44 @@ public struct GradientContext {
 extension Tensor {
   /// Whether gradients flow to this tensor: set on leaves, inherited by results of ops.
   ///
+  /// Setting it to `false` on a leaf **freezes** it (``isFrozen``): ops stop recording it, but
+  /// it keeps its gradient slot, and since copies of a tensor share it (like Python references
+  /// to one `torch.Tensor`), every copy — a module's stored parameter included — is frozen too;
+  /// setting it back to `true` unfreezes them all. Use ``detached()`` for a plain constant.
   /// Setting it on a tensor produced by an op is a programmer error, as in PyTorch.
   public var requiresGrad: Bool {
-    get { node != nil }
+    get { liveNode != nil }
     set {
       if newValue {
-        guard node == nil else { return }
+        if let node {
+          node.isFrozen = false
+          return
+        }
         check(
           dtype.isFloatingPoint,
           "requiresGrad: only floating-point tensors can require gradients, got \(dtype)")
         node = Node(
           op: .leaf, inputs: [], shape: shape, dtype: dtype, storage: storage, derivative: nil)
       } else {
+        guard let node else { return }
         check(
-          node == nil || node!.op == .leaf,
-          "requiresGrad: can only change the flag of leaf tensors; use detached() on the result of \(node!.op)"
+          node.op == .leaf,
+          "requiresGrad: can only change the flag of leaf tensors; use detached() on the result of \(node.op)"
         )
-        node = nil
+        node.isFrozen = true
       }
     }
+  }
+
+  /// Whether this is a leaf that required a gradient and was frozen with
+  /// `requiresGrad = false`: it does not require a gradient now, but it is still a parameter
+  /// (modules list it, checkpoints save it, optimizers skip it while it has no gradient).
+  public var isFrozen: Bool { node?.isFrozen ?? false }
+
+  /// The node ops record: `nil` for constants and frozen leaves.
+  var liveNode: Node? {
+    guard let node, !node.isFrozen else { return nil }
+    return node
   }
 
   /// This tensor as a new leaf that requires a gradient (shares storage), for chaining.
@@ -129,7 +148,7 @@ extension Tensor {
     _ op: OpKind, inputs: [Tensor], output: Tensor, savingOutput: Bool = false,
     derivative: @escaping (GradientContext) -> [Tensor?]
   ) -> Tensor {
-    guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else {
+    guard GradMode.isEnabled, inputs.contains(where: { $0.liveNode != nil }) else {
       if output.node == nil && inputs.contains(where: \.isGradientWithoutGraph) {
         var marked = output
         marked.isGradientWithoutGraph = true
@@ -140,7 +159,7 @@ extension Tensor {
     check(op.isDifferentiable, "record: \(op) is marked as not differentiable")
     var result = output.detached()
     let node = Node(
-      op: op, inputs: inputs.map(\.node), shape: output.shape, dtype: output.dtype,
+      op: op, inputs: inputs.map(\.liveNode), shape: output.shape, dtype: output.dtype,
       storage: savingOutput ? output.storage : nil, derivative: derivative)
     if GradMode.detectsAnomalies { node.creationSite = callSite() }
     result.node = node
@@ -163,7 +182,7 @@ extension Tensor {
   public func backward(
     gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false
   ) {
-    guard let root = node else {
+    guard let root = liveNode else {
       fatalError(Tensor.noGraphMessage("backward", self))
     }
     let seed = Tensor.seed(for: self, gradient, "backward", createGraph: createGraph)
@@ -230,7 +249,7 @@ public func grad(
   }
   var roots = [(Node, Tensor)]()
   for (i, output) in outputs.enumerated() {
-    guard let node = output.node else {
+    guard let node = output.liveNode else {
       fatalError(Tensor.noGraphMessage("grad", output) + " (output \(i))")
     }
     roots.append(
@@ -241,7 +260,7 @@ public func grad(
   }
   var targets = [Node]()
   for (i, input) in inputs.enumerated() {
-    guard let node = input.node else {
+    guard let node = input.liveNode else {
       fatalError("grad: input \(i) of shape \(input.shape) does not require grad")
     }
     targets.append(node)

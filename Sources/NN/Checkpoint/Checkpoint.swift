@@ -1,21 +1,42 @@
 import Foundation
 
 extension Module {
-  /// The parameters by their PyTorch `state_dict` names, like `model.state_dict()`.
+  /// The parameters (frozen ones included) and the persistent buffers by their PyTorch
+  /// `state_dict` names, like `model.state_dict()`.
   public func stateDict() -> [String: Tensor] {
-    Dictionary(namedParameters().map { ($0.name, $0.tensor.detached()) }, uniquingKeysWith: { a, _ in a })
+    var entries = namedParameters().map { ($0.name, $0.tensor.detached()) }
+    entries += namedBuffersWithPersistence().filter(\.persistent).map { ($0.name, $0.tensor.detached()) }
+    return Dictionary(entries, uniquingKeysWith: { a, _ in a })
   }
 
-  /// Copies `dict`'s tensors into the parameters in place, like `load_state_dict(strict=True)`.
-  /// Throws, naming the key, on a missing key, an unexpected key (when `strict`), a wrong shape or
-  /// a wrong dtype; on error no parameter has been changed.
+  /// The keys a ``loadStateDict(_:strict:source:)`` call did not find, and those it did not use.
+  public struct LoadResult: Sendable, Equatable {
+    /// The model's parameters and persistent buffers that were not in the dictionary.
+    public var missingKeys: [String]
+    /// The dictionary's keys that name nothing in the model (optimizer keys excepted).
+    public var unexpectedKeys: [String]
+  }
+
+  /// Copies `dict`'s tensors into the parameters and persistent buffers in place, like
+  /// `load_state_dict`. With `strict` (the default) it throws, naming the key, on a missing or
+  /// an unexpected key; without it, it loads what matches and returns the missing and unexpected
+  /// keys. Either way it throws on a wrong shape or dtype, and on error nothing has been
+  /// changed. Frozen parameters load like any other.
+  @discardableResult
   public func loadStateDict(_ dict: [String: Tensor], strict: Bool = true, source: String = "<memory>")
-    throws
+    throws -> LoadResult
   {
-    let parameters = namedParameters()
-    for (name, p) in parameters {
+    let targets =
+      namedParameters().map { ($0.name, $0.tensor) }
+      + namedBuffersWithPersistence().filter(\.persistent).map { ($0.name, $0.tensor) }
+    var missing = [String]()
+    for (name, p) in targets {
       guard let t = dict[name] else {
-        throw CheckpointError(source: source, "missing key '\(name)' (expected shape \(p.shape), \(p.dtype))")
+        if strict {
+          throw CheckpointError(source: source, "missing key '\(name)' (expected shape \(p.shape), \(p.dtype))")
+        }
+        missing.append(name)
+        continue
       }
       guard t.shape == p.shape else {
         throw CheckpointError(
@@ -26,15 +47,15 @@ extension Module {
           source: source, "key '\(name)': dtype \(t.dtype) in the file, but the model has \(p.dtype)")
       }
     }
-    if strict {
-      let known = Set(parameters.map(\.name))
-      if let extra = dict.keys.sorted().first(where: { !known.contains($0) && !$0.hasPrefix("optimizer.") }) {
-        throw CheckpointError(source: source, "unexpected key '\(extra)' not in the model")
-      }
+    let known = Set(targets.map(\.0))
+    let unexpected = dict.keys.sorted().filter { !known.contains($0) && !$0.hasPrefix("optimizer.") }
+    if strict, let extra = unexpected.first {
+      throw CheckpointError(source: source, "unexpected key '\(extra)' not in the model")
     }
     noGrad {
-      for (name, p) in parameters { p.assign(dict[name]!) }
+      for (name, p) in targets { if let t = dict[name] { p.assign(t) } }
     }
+    return LoadResult(missingKeys: missing, unexpectedKeys: unexpected)
   }
 
   /// Saves the parameters as a safetensors file (atomically) that PyTorch loads with

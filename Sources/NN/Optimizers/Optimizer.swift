@@ -13,10 +13,13 @@ open class Optimizer {
   /// Per-parameter step counts (Adam's `step`).
   public var steps: [Int: Int] = [:]
 
-  /// Creates the optimizer over `parameters` (each must require a gradient).
+  /// Creates the optimizer over `parameters`: leaves that require a gradient, or frozen ones
+  /// (skipped while they have no gradient, as in PyTorch).
   public init(_ parameters: [Tensor], learningRate: Double) {
     for (i, p) in parameters.enumerated() {
-      check(p.requiresGrad && p.isLeaf, "Optimizer: parameter \(i) of shape \(p.shape) is not a leaf that requires grad")
+      check(
+        (p.requiresGrad || p.isFrozen) && p.isLeaf,
+        "Optimizer: parameter \(i) of shape \(p.shape) is not a leaf parameter (create it with requiringGrad())")
     }
     self.parameters = parameters
     self.learningRate = learningRate
