@@ -140,7 +140,7 @@ extension Tensor {
   /// ```swift
   /// // A straight-through estimator: round forward, identity backward.
   /// func roundSTE(_ x: Tensor) -> Tensor {
-  ///   let y = noGrad { (x + 0.5).floorLike() }  // any forward computation
+  ///   let y = noGrad { x.round() }  // any forward computation
   ///   return Tensor.record("roundSTE", inputs: [x], output: y) { ctx in [ctx.gradOutput] }
   /// }
   /// ```
