@@ -1,8 +1,7 @@
 import AutogradKernels
+import Runtime
 
 // Where an op was called from, for anomaly mode's messages.
-
-import Runtime
 
 /// The return addresses of the current call stack, captured cheaply when an op is recorded in
 /// anomaly mode and symbolicated only if that op's backward fails.

@@ -1,5 +1,4 @@
 import AutogradKernels
-
 import Synchronization
 
 /// A seedable pseudo-random generator (xoshiro256**), shared by reference like `torch.Generator`.

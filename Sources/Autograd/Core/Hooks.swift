@@ -1,8 +1,7 @@
 import AutogradKernels
+import Synchronization
 
 // Gradient hooks on tensors, like `register_hook` and `register_post_accumulate_grad_hook`.
-
-import Synchronization
 
 private let hookCounter = Atomic<Int>(0)
 

@@ -1,5 +1,4 @@
 import AutogradKernels
-
 import Synchronization
 
 /// The source of monotonically increasing sequence numbers for nodes.

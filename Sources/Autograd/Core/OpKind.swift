@@ -155,10 +155,12 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
   /// Every built-in op, differentiable or not.
   public static let builtIn: [OpKind] = [
     .leaf, .add, .sub, .mul, .div, .addScalar, .mulScalar, .reciprocalScalar, .neg, .exp, .log,
-    .pow, .sqrt, .sin, .cos, .erf, .log1p, .expm1, .tanh, .sigmoid, .relu, .clamp, .abs, .softplus, .gate, .select, .cast, .sum,
+    .pow, .sqrt, .sin, .cos, .erf, .log1p, .expm1, .tanh, .sigmoid, .relu, .clamp, .abs, .softplus,
+    .gate, .select, .cast, .sum,
     .mean, .max, .maxAlongAxis, .logsumexp, .argmax, .matmul, .linear, .reshape, .permute,
     .expand, .slice, .sliceBackward, .concat, .softmax, .logSoftmax, .gather, .scatterAdd,
-    .indexSelect, .indexAdd, .cumsum, .flip, .maximum, .minimum, .norm, .conv2d, .conv2dInputGrad, .conv2dWeightGrad, .maxPool2d,
+    .indexSelect, .indexAdd, .cumsum, .flip, .maximum, .minimum, .norm, .conv2d, .conv2dInputGrad,
+    .conv2dWeightGrad, .maxPool2d,
     .maxPool2dBackward, .dropout, .multinomial, .compare,
   ]
 }

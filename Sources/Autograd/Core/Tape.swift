@@ -327,8 +327,9 @@ enum Tape {
       // Nodes from which a target is reachable, found in creation order (inputs come first).
       var onPath = Set(targetSlots.keys)
       for node in order.reversed()
-      where node.inputs.contains(where: { $0.map { onPath.contains(ObjectIdentifier($0)) } ?? false })
-      {
+      where node.inputs.contains(where: {
+        $0.map { onPath.contains(ObjectIdentifier($0)) } ?? false
+      }) {
         onPath.insert(ObjectIdentifier(node))
       }
       needed = onPath
@@ -408,7 +409,8 @@ enum Tape {
       fatalError(
         "anomaly: the backward of \(node.op) (output shape \(node.shape)) returned a NaN or infinite gradient for input \(i) of shape \(g.shape)"
           + (upstreamFinite ? "" : "; its incoming gradient was already non-finite")
-          + (node.creationSite?.firstCallerOutsideLibrary.map { "; the op was created at \($0)" } ?? ""))
+          + (node.creationSite?.firstCallerOutsideLibrary.map { "; the op was created at \($0)" }
+            ?? ""))
     }
   }
 

@@ -1,4 +1,5 @@
 import AutogradKernels
+import Foundation
 
 extension Tensor {
   /// A tensor of the given shape filled with `value`.
@@ -84,5 +85,3 @@ extension Tensor {
     uniform(shape, dtype: dtype, generator: generator)
   }
 }
-
-import Foundation

@@ -1,4 +1,5 @@
 import AutogradKernels
+import Foundation
 
 extension Tensor: CustomStringConvertible {
   /// Shape, element type and values, nested like PyTorch's printout; long axes are elided.
@@ -19,7 +20,8 @@ extension Tensor: CustomStringConvertible {
       for i in indices {
         items.append(i.map { render(axis + 1, offset + $0 * stride) } ?? "...")
       }
-      let separator = axis == shape.count - 1 ? ", " : ",\n" + String(repeating: " ", count: axis + 1)
+      let separator =
+        axis == shape.count - 1 ? ", " : ",\n" + String(repeating: " ", count: axis + 1)
       return "[" + items.joined(separator: separator) + "]"
     }
     var text = "Tensor(shape: \(shape), dtype: \(dtype)"
@@ -27,5 +29,3 @@ extension Tensor: CustomStringConvertible {
     return text + ",\n" + (count == 0 ? "[]" : render(0, 0)) + ")"
   }
 }
-
-import Foundation

@@ -130,8 +130,7 @@ public struct Tensor: @unchecked Sendable {
   }
 
   /// Reads the `float32` elements in place without copying.
-  public func withUnsafeScalars<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
-  {
+  public func withUnsafeScalars<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
     check(dtype == .float32, "withUnsafeScalars: tensor is \(dtype), not float32")
     return try body(UnsafeBufferPointer(storage.buffer(Float.self)))
   }

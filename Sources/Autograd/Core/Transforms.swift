@@ -83,8 +83,7 @@ public func hessian(_ f: (Tensor) -> Tensor, at x: Tensor) -> Tensor {
 
 /// The value of the scalar function `f` at `x` and the Hessian-vector product `H·v`, like
 /// `torch.autograd.functional.hvp` (by the double-vjp trick applied to the gradient).
-public func hvp(_ f: (Tensor) -> Tensor, at x: Tensor, v: Tensor) -> (value: Tensor, hvp: Tensor)
-{
+public func hvp(_ f: (Tensor) -> Tensor, at x: Tensor, v: Tensor) -> (value: Tensor, hvp: Tensor) {
   let leaf = transformLeaf(x)
   let value = withGradEnabled(true) { f(leaf) }
   let (_, product) = jvp({ y in gradient(f, at: y, createGraph: true) }, at: leaf, v: v)
@@ -93,8 +92,7 @@ public func hvp(_ f: (Tensor) -> Tensor, at x: Tensor, v: Tensor) -> (value: Ten
 
 /// The value of the scalar function `f` at `x` and the vector-Hessian product `vᵀ·H`, like
 /// `torch.autograd.functional.vhp`: the gradient of `∇f·v`.
-public func vhp(_ f: (Tensor) -> Tensor, at x: Tensor, v: Tensor) -> (value: Tensor, vhp: Tensor)
-{
+public func vhp(_ f: (Tensor) -> Tensor, at x: Tensor, v: Tensor) -> (value: Tensor, vhp: Tensor) {
   check(
     v.shape == x.shape, "vhp: v of shape \(v.shape) does not match the input shape \(x.shape)")
   let leaf = transformLeaf(x)

@@ -54,10 +54,12 @@ public func conv2d(
     } else {
       grads = [
         needX
-          ? conv2dInputGrad(gy, weight: weight, inputShape: input.shape, stride: stride, padding: padding)
+          ? conv2dInputGrad(
+            gy, weight: weight, inputShape: input.shape, stride: stride, padding: padding)
           : nil,
         needW
-          ? conv2dWeightGrad(gy, input: input, weightShape: weight.shape, stride: stride, padding: padding)
+          ? conv2dWeightGrad(
+            gy, input: input, weightShape: weight.shape, stride: stride, padding: padding)
           : nil,
       ]
     }

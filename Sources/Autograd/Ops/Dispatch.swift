@@ -7,7 +7,8 @@ extension Tensor {
   @inline(__always)
   func requireFloat(_ op: OpKind) {
     check(
-      dtype.isFloatingPoint, "\(op): expected a floating-point tensor, got \(dtype) of shape \(shape)")
+      dtype.isFloatingPoint,
+      "\(op): expected a floating-point tensor, got \(dtype) of shape \(shape)")
   }
 
   /// `f` applied to every element (same shape and type), without recording.

@@ -9,7 +9,8 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
   input.requireFloat(.linear)
   if input.rank != 2 && input.rank >= 1 && weight.rank == 2 {
     let features = input.shape[input.rank - 1]
-    let flat = linear(input.reshape([input.count / Swift.max(features, 1), features]), weight: weight, bias: bias)
+    let flat = linear(
+      input.reshape([input.count / Swift.max(features, 1), features]), weight: weight, bias: bias)
     return flat.reshape(Array(input.shape.dropLast()) + [weight.shape[0]])
   }
   check(

@@ -17,7 +17,8 @@ extension Tensor {
     let n = ty ? yr : yc
     let xBatch = x.rank == 3 ? x.shape[0] : 1
     let yBatch = y.rank == 3 ? y.shape[0] : 1
-    let out = Tensor(uninitializedShape: outBatch == 1 ? [m, n] : [outBatch, m, n], dtype: x.dtype)
+    let out = Tensor(
+      uninitializedShape: outBatch == 1 ? [m, n] : [outBatch, m, n], dtype: x.dtype)
     if outBatch == 1 && (batch == 0 || k == 0) {
       out.storage.base.initializeMemory(
         as: UInt8.self, repeating: 0, count: out.count * x.dtype.byteCount)

@@ -87,7 +87,8 @@ extension Tensor {
     let a = axis(dim, OpKind("topk"))
     let (outer, n, inner) = split(around: a)
     check(
-      k >= 0 && k <= n, "topk: k \(k) is out of range for dimension \(dim) of size \(n) in \(shape)")
+      k >= 0 && k <= n, "topk: k \(k) is out of range for dimension \(dim) of size \(n) in \(shape)"
+    )
     let values = doubleScalars
     var chosen = [Int](repeating: 0, count: outer * k * inner)
     for o in 0..<outer {
@@ -202,7 +203,8 @@ extension Tensor {
   public func `repeat`(_ repeats: [Int]) -> Tensor {
     check(
       repeats.count >= rank && repeats.allSatisfy { $0 >= 0 },
-      "repeat: \(repeats) needs at least \(rank) non-negative counts for a tensor of shape \(shape)")
+      "repeat: \(repeats) needs at least \(rank) non-negative counts for a tensor of shape \(shape)"
+    )
     let padded = [Int](repeating: 1, count: repeats.count - rank) + shape
     let interleaved = padded.flatMap { [1, $0] }
     let expanded = zip(repeats, padded).flatMap { [$0, $1] }
@@ -224,7 +226,8 @@ extension Tensor {
     let a = axis(dim, OpKind("split"))
     check(
       sizes.allSatisfy { $0 >= 0 } && sizes.reduce(0, +) == shape[a],
-      "split: sizes \(sizes) do not add up to \(shape[a]), the size of dimension \(dim) of \(shape)")
+      "split: sizes \(sizes) do not add up to \(shape[a]), the size of dimension \(dim) of \(shape)"
+    )
     var start = 0
     return sizes.map { size in
       defer { start += size }
@@ -263,7 +266,8 @@ extension Tensor {
   public func pad(_ padding: [Int], value: Double = 0) -> Tensor {
     check(
       padding.count % 2 == 0 && padding.count / 2 <= rank && padding.allSatisfy { $0 >= 0 },
-      "pad: padding \(padding) must be non-negative (before, after) pairs for at most \(rank) axes of \(shape)")
+      "pad: padding \(padding) must be non-negative (before, after) pairs for at most \(rank) axes of \(shape)"
+    )
     var result = self
     for pair in 0..<(padding.count / 2) {
       let a = rank - 1 - pair
@@ -289,7 +293,8 @@ extension Tensor {
 /// `paddingIndex`, when given, is returned as it is but gets no gradient.
 public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = nil) -> Tensor {
   check(
-    weight.rank == 2, "embedding: weight must be [num_embeddings, embedding_dim], got \(weight.shape)")
+    weight.rank == 2,
+    "embedding: weight must be [num_embeddings, embedding_dim], got \(weight.shape)")
   check(indices.dtype == .int64, "embedding: indices must be int64, got \(indices.dtype)")
   let rows = weight.indexSelect(dim: 0, index: indices.reshape([indices.count]))
   var picked = rows

@@ -87,7 +87,9 @@ extension Tensor {
   }
 
   /// The mean along one axis.
-  public func mean(dim: Int, keepDim: Bool = false) -> Tensor { mean(dims: [dim], keepDim: keepDim) }
+  public func mean(dim: Int, keepDim: Bool = false) -> Tensor {
+    mean(dims: [dim], keepDim: keepDim)
+  }
 
   /// The largest element, as a 0-dimensional tensor. Its gradient is split evenly among ties,
   /// as PyTorch's full `max()`; NaN propagates.

@@ -27,7 +27,8 @@ public func multinomial(
     var total = 0.0
     for v in row {
       check(
-        v >= 0 && v.isFinite, "multinomial: probabilities must be finite and non-negative, got \(v)")
+        v >= 0 && v.isFinite, "multinomial: probabilities must be finite and non-negative, got \(v)"
+      )
       total += v
     }
     check(total > 0, "multinomial: row \(r) of shape \(probabilities.shape) sums to 0")

@@ -175,7 +175,9 @@ extension Tensor {
     for t in tensors {
       check(
         t.rank == first.rank && t.dtype == first.dtype
-          && t.shape.enumerated().allSatisfy { $0.offset == a || $0.element == first.shape[$0.offset] },
+          && t.shape.enumerated().allSatisfy {
+            $0.offset == a || $0.element == first.shape[$0.offset]
+          },
         "concat: shapes \(tensors.map(\.shape)) (\(tensors.map(\.dtype))) differ outside dimension \(dim)"
       )
     }

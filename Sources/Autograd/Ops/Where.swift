@@ -30,8 +30,10 @@ extension Tensor {
       let g = ctx.gradOutput
       let zero = Tensor(0, dtype: g.dtype)
       return [
-        ctx.needsGradient(ofInput: 0) ? Tensor.where(condition, g, zero).sum(toShape: a.shape) : nil,
-        ctx.needsGradient(ofInput: 1) ? Tensor.where(condition, zero, g).sum(toShape: b.shape) : nil,
+        ctx.needsGradient(ofInput: 0)
+          ? Tensor.where(condition, g, zero).sum(toShape: a.shape) : nil,
+        ctx.needsGradient(ofInput: 1)
+          ? Tensor.where(condition, zero, g).sum(toShape: b.shape) : nil,
       ]
     }
   }

@@ -5,7 +5,9 @@ extension Module {
   /// `state_dict` names, like `model.state_dict()`.
   public func stateDict() -> [String: Tensor] {
     var entries = namedParameters().map { ($0.name, $0.tensor.detached()) }
-    entries += namedBuffersWithPersistence().filter(\.persistent).map { ($0.name, $0.tensor.detached()) }
+    entries += namedBuffersWithPersistence().filter(\.persistent).map {
+      ($0.name, $0.tensor.detached())
+    }
     return Dictionary(entries, uniquingKeysWith: { a, _ in a })
   }
 
@@ -23,7 +25,9 @@ extension Module {
   /// keys. Either way it throws on a wrong shape or dtype, and on error nothing has been
   /// changed. Frozen parameters load like any other.
   @discardableResult
-  public func loadStateDict(_ dict: [String: Tensor], strict: Bool = true, source: String = "<memory>")
+  public func loadStateDict(
+    _ dict: [String: Tensor], strict: Bool = true, source: String = "<memory>"
+  )
     throws -> LoadResult
   {
     let targets =
@@ -33,22 +37,27 @@ extension Module {
     for (name, p) in targets {
       guard let t = dict[name] else {
         if strict {
-          throw CheckpointError(source: source, "missing key '\(name)' (expected shape \(p.shape), \(p.dtype))")
+          throw CheckpointError(
+            source: source, "missing key '\(name)' (expected shape \(p.shape), \(p.dtype))")
         }
         missing.append(name)
         continue
       }
       guard t.shape == p.shape else {
         throw CheckpointError(
-          source: source, "key '\(name)': shape \(t.shape) in the file, but the model has \(p.shape)")
+          source: source,
+          "key '\(name)': shape \(t.shape) in the file, but the model has \(p.shape)")
       }
       guard t.dtype == p.dtype else {
         throw CheckpointError(
-          source: source, "key '\(name)': dtype \(t.dtype) in the file, but the model has \(p.dtype)")
+          source: source,
+          "key '\(name)': dtype \(t.dtype) in the file, but the model has \(p.dtype)")
       }
     }
     let known = Set(targets.map(\.0))
-    let unexpected = dict.keys.sorted().filter { !known.contains($0) && !$0.hasPrefix("optimizer.") }
+    let unexpected = dict.keys.sorted().filter {
+      !known.contains($0) && !$0.hasPrefix("optimizer.")
+    }
     if strict, let extra = unexpected.first {
       throw CheckpointError(source: source, "unexpected key '\(extra)' not in the model")
     }
@@ -127,7 +136,8 @@ public func saveCheckpoint(
 /// Loads a checkpoint written by ``saveCheckpoint(model:optimizer:metadata:to:)`` into `model`
 /// and `optimizer`, returning its metadata.
 @discardableResult
-public func loadCheckpoint(model: Module, optimizer: Optimizer?, from url: URL) throws -> [String: String]
+public func loadCheckpoint(model: Module, optimizer: Optimizer?, from url: URL) throws -> [String:
+  String]
 {
   let (tensors, metadata) = try Safetensors.read(from: url)
   try model.loadStateDict(tensors, source: url.path)

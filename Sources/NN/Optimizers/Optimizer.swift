@@ -19,7 +19,8 @@ open class Optimizer {
     for (i, p) in parameters.enumerated() {
       check(
         (p.requiresGrad || p.isFrozen) && p.isLeaf,
-        "Optimizer: parameter \(i) of shape \(p.shape) is not a leaf parameter (create it with requiringGrad())")
+        "Optimizer: parameter \(i) of shape \(p.shape) is not a leaf parameter (create it with requiringGrad())"
+      )
     }
     self.parameters = parameters
     self.learningRate = learningRate
