@@ -129,6 +129,34 @@ struct NNGradcheckTests {
     ("nllLoss", [logits], { nllLoss($0[0].logSoftmax(dim: 1), targets) }),
     ("mseLoss", [logits, logits * 0.5], { mseLoss($0[0], $0[1]) }),
     (
+      "crossEntropy weight, ignoreIndex, smoothing", [logits],
+      {
+        crossEntropy(
+          $0[0], Tensor(shape: [2], indices: [2, -100]),
+          weight: Tensor(shape: [3], scalars: [0.5, 1, 2] as [Double]), labelSmoothing: 0.1)
+      }
+    ),
+    ("nllLoss weight", [logits], { nllLoss($0[0].logSoftmax(dim: 1), targets, weight: Tensor(shape: [3], scalars: [2, 1, 3] as [Double])) }),
+    ("binaryCrossEntropy", [Tensor(shape: [4], scalars: [0.2, 0.7, 0.5, 0.9] as [Double])], { binaryCrossEntropy($0[0], Tensor(shape: [4], scalars: [0, 1, 1, 0] as [Double])) }),
+    (
+      "binaryCrossEntropyWithLogits posWeight", [logits],
+      { binaryCrossEntropyWithLogits($0[0], Tensor(shape: [2, 3], scalars: [0, 1, 1, 0, 1, 0] as [Double]), posWeight: Tensor(shape: [3], scalars: [1, 2, 0.5] as [Double])) }
+    ),
+    ("l1Loss", [logits, logits * 0.3 + 0.2], { l1Loss($0[0], $0[1]) }),
+    ("smoothL1Loss and huberLoss", [logits, logits * -0.4], { smoothL1Loss($0[0], $0[1], beta: 0.8) + huberLoss($0[0], $0[1], delta: 1.2) }),
+    (
+      "klDiv batchMean", [logits],
+      { klDiv($0[0].logSoftmax(dim: 1), Tensor(shape: [2, 3], scalars: [0.2, 0.3, 0.5, 0, 0.4, 0.6] as [Double]), reduction: .batchMean) }
+    ),
+    (
+      "layer-norm and batch-norm arithmetic", [Tensor(shape: [3, 4], scalars: (0..<12).map { Double($0 * $0 % 7) * 0.3 - 0.8 })],
+      { x in
+        let ln = (x[0] - x[0].mean(dims: [1], keepDim: true)) / (x[0].variance(dims: [1], correction: 0, keepDim: true) + 1e-5).sqrt()
+        let bn = (x[0] - x[0].mean(dims: [0], keepDim: true)) / (x[0].variance(dims: [0], correction: 0, keepDim: true) + 1e-5).sqrt()
+        return ln * 2 + bn
+      }
+    ),
+    (
       "Categorical(probs:) logProb and entropy",
       [Tensor(shape: [2, 3], scalars: [0.2, 0.3, 0.5, 0.6, 0.1, 0.3] as [Double])],
       {
@@ -152,11 +180,13 @@ struct NNGradcheckTests {
     ),
   ]
 
-  @Test("every loss and distribution passes gradcheck")
+  @Test("every loss and distribution passes gradcheck and gradgradcheck")
   func lossesPassGradcheck() {
     for (name, inputs, function) in Self.rows {
       let result = gradcheck(name, inputs: inputs, function)
       #expect(result.passed, "\(result)")
+      let second = gradgradcheck(name, inputs: inputs, function)
+      #expect(second.passed, "\(second)")
     }
   }
 
