@@ -46,4 +46,13 @@ public struct Categorical {
   public func entropy() -> Tensor {
     -(probs * logits).sum(dim: -1)
   }
+
+  /// The Kullback–Leibler divergence KL(self ‖ other) = Σ p·(log p − log q) per distribution,
+  /// like `torch.distributions.kl_divergence(p, q)`; differentiable in both.
+  public func klDivergence(_ other: Categorical) -> Tensor {
+    check(
+      probs.shape == other.probs.shape,
+      "Categorical.klDivergence: shapes \(probs.shape) and \(other.probs.shape) differ")
+    return (probs * (logits - other.logits)).sum(dim: -1)
+  }
 }
