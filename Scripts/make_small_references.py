@@ -49,3 +49,8 @@ lrs = []
 for _ in range(4):
     opt.step(); s.step(); lrs.append(opt.param_groups[0]["lr"])
 print("cosine", lrs)
+print("rmsprop", run(lambda ps: torch.optim.RMSprop(ps, lr=0.01)))
+print("rmsprop centered momentum wd", run(lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1)))
+print("adagrad", run(lambda ps: torch.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.2, weight_decay=0.05)))
+print("adamax", run(lambda ps: torch.optim.Adamax(ps, lr=0.02, weight_decay=0.01)))
+print("nadam", run(lambda ps: torch.optim.NAdam(ps, lr=0.02, weight_decay=0.01)))

@@ -82,6 +82,31 @@ struct OptimizerTests {
     #expect(q == [0.5])
   }
 
+  @Test("RMSprop, Adagrad, Adamax and NAdam match PyTorch (values from torch.optim, float64)")
+  func moreOptimizers() {
+    // Printed by Scripts/make_small_references.py (torch 2.15, the same three steps): p after 3
+    // steps; q never gets a gradient and must not move.
+    let cases: [(String, ([Tensor]) -> Optimizer, [Double])] = [
+      ("RMSprop", { RMSprop($0, learningRate: 0.01) }, [0.7799822732436351, -1.7753494433525812, 2.7738885673764986]),
+      (
+        "RMSprop centered, momentum, weight decay",
+        { RMSprop($0, learningRate: 0.01, alpha: 0.9, weightDecay: 0.1, momentum: 0.5, centered: true) },
+        [0.8824183658114663, -1.881660230999836, 2.8814142892746273]
+      ),
+      (
+        "Adagrad", { Adagrad($0, learningRate: 0.1, learningRateDecay: 0.01, weightDecay: 0.05, initialAccumulatorValue: 0.2) },
+        [0.7855677921974353, -1.777804946445579, 2.776185405700599]
+      ),
+      ("Adamax", { Adamax($0, learningRate: 0.02, weightDecay: 0.01) }, [0.9405781485750196, -1.9402594237578557, 2.9401530090316657]),
+      ("NAdam", { NAdam($0, learningRate: 0.02, weightDecay: 0.01) }, [0.9489214559477794, -1.9487354041671978, 2.9486741859469494]),
+    ]
+    for (name, make, expected) in cases {
+      let (p, q) = run(make)
+      #expect(close(p, expected), "\(name): \(p)")
+      #expect(q == [0.5], "\(name)")
+    }
+  }
+
   @Test("Adam with L2 weight decay and AMSGrad")
   func adam() {
     let (p, q) = run { Adam($0, learningRate: 0.1, weightDecay: 0.1, amsgrad: true) }
