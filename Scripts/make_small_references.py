@@ -58,3 +58,20 @@ print("adamax", run(lambda ps: torch.optim.Adamax(ps, lr=0.02, weight_decay=0.01
 torch.set_default_dtype(torch.float64)
 print("nadam", run(lambda ps: torch.optim.NAdam(ps, lr=0.02, weight_decay=0.01)))
 torch.set_default_dtype(torch.float32)
+
+
+def schedule(make, epochs):
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    s = make(opt)
+    lrs = [opt.param_groups[0]["lr"]]
+    for _ in range(epochs):
+        opt.step(); s.step(); lrs.append(opt.param_groups[0]["lr"])
+    return lrs
+
+
+print("lambdalr", schedule(lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 0.9 ** e + 0.1), 4))
+print("exponentiallr", schedule(lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.8), 4))
+print("linearlr", schedule(lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=0.25, total_iters=3), 5))
+print("sequentiallr", schedule(lambda o: torch.optim.lr_scheduler.SequentialLR(
+    o, [torch.optim.lr_scheduler.LinearLR(o, start_factor=0.5, total_iters=2),
+        torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.5)], milestones=[3]), 6))

@@ -107,6 +107,29 @@ struct OptimizerTests {
     }
   }
 
+  @Test("LambdaLR, ExponentialLR, LinearLR and SequentialLR match PyTorch's rates")
+  func moreSchedules() {
+    func rates(_ epochs: Int, _ make: (Optimizer) -> LRScheduler) -> [Double] {
+      let optimizer = SGD([Tensor.zeros([1]).requiringGrad()], learningRate: 1)
+      let scheduler = make(optimizer)
+      var result = [optimizer.learningRate]
+      for _ in 0..<epochs {
+        scheduler.step()
+        result.append(optimizer.learningRate)
+      }
+      return result
+    }
+    // Printed by Scripts/make_small_references.py (torch 2.15).
+    #expect(close(rates(4) { LambdaLR($0) { Foundation.pow(0.9, Double($0)) + 0.1 } }, [1.1, 1.0, 0.91, 0.8290000000000001, 0.7561]))
+    #expect(close(rates(4) { ExponentialLR($0, gamma: 0.8) }, [1.0, 0.8, 0.6400000000000001, 0.5120000000000001, 0.40960000000000013]))
+    #expect(close(rates(5) { LinearLR($0, startFactor: 0.25, totalIterations: 3) }, [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]))
+    #expect(
+      close(
+        rates(6) { o in
+          SequentialLR(o, schedulers: [LinearLR(o, startFactor: 0.5, totalIterations: 2), ExponentialLR(o, gamma: 0.5)], milestones: [3])
+        }, [0.5, 0.75, 1.0, 1.0, 0.5, 0.25, 0.125]))
+  }
+
   @Test("Adam with L2 weight decay and AMSGrad")
   func adam() {
     let (p, q) = run { Adam($0, learningRate: 0.1, weightDecay: 0.1, amsgrad: true) }

@@ -12,6 +12,17 @@ open class Optimizer {
   public var state: [Int: [String: Tensor]] = [:]
   /// Per-parameter step counts (Adam's `step`).
   public var steps: [Int: Int] = [:]
+  /// The learning rate when the first scheduler was attached (PyTorch's `initial_lr`): the
+  /// base of every schedule on this optimizer, so that chained schedules share it.
+  public internal(set) var initialLearningRate: Double?
+
+  /// The base rate for a new scheduler: `initialLearningRate`, set to the current rate by the
+  /// first scheduler.
+  func scheduleBase() -> Double {
+    if let initialLearningRate { return initialLearningRate }
+    initialLearningRate = learningRate
+    return learningRate
+  }
 
   /// Creates the optimizer over `parameters`: leaves that require a gradient, or frozen ones
   /// (skipped while they have no gradient, as in PyTorch).
