@@ -151,3 +151,23 @@ extension Kernels {
     }
   }
 }
+
+extension Kernels {
+  /// `out[i] = mask[i] != 0 ? a[i] : b[i]` for `count` elements.
+  @inlinable public static func select<T: KernelScalar>(
+    _ mask: UnsafePointer<Double>, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
+    _ out: UnsafeMutablePointer<T>, count: Int
+  ) {
+    for i in 0..<count { out[i] = mask[i] != 0 ? a[i] : b[i] }
+  }
+
+  /// Adds `bias[j]` to every row `y[i, j]` of a [rows, columns] matrix.
+  @inlinable public static func addRowBias<T: KernelScalar>(
+    _ y: UnsafeMutablePointer<T>, _ bias: UnsafePointer<T>, rows: Int, columns: Int
+  ) {
+    for i in 0..<rows {
+      let row = y + i * columns
+      for j in 0..<columns { row[j] += bias[j] }
+    }
+  }
+}

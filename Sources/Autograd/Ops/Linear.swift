@@ -27,12 +27,9 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
   let y = Tensor.batchedProduct(input, false, weight, true, batch: 1, outBatch: 1)
   if let bias {
     func addBias<T: TensorScalar>(_: T.Type) {
-      let yp = y.storage.pointer(T.self)
-      let bp = bias.storage.pointer(T.self)
-      for i in 0..<input.shape[0] {
-        let row = yp + i * out
-        for j in 0..<out { row[j] += bp[j] }
-      }
+      Kernels.addRowBias(
+        y.storage.pointer(T.self), bias.storage.pointer(T.self), rows: input.shape[0],
+        columns: out)
     }
     if input.dtype == .float32 { addBias(Float.self) } else { addBias(Double.self) }
   }

@@ -18,11 +18,9 @@ extension Tensor {
     let (x, y) = (a.rawExpand(to: shape), b.rawExpand(to: shape))
     let out = Tensor(uninitializedShape: shape, dtype: a.dtype)
     func run<T: TensorScalar>(_: T.Type) {
-      let (m, p, q, o) = (
+      Kernels.select(
         mask.storage.pointer(Double.self), x.storage.pointer(T.self), y.storage.pointer(T.self),
-        out.storage.pointer(T.self)
-      )
-      for i in 0..<out.count { o[i] = m[i] != 0 ? p[i] : q[i] }
+        out.storage.pointer(T.self), count: out.count)
     }
     if a.dtype == .float32 { run(Float.self) } else { run(Double.self) }
     let condition = condition.detached()
