@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generates PyTorch fixtures for BatchNorm1d, BatchNorm2d, LayerNorm and Embedding (run by
+"""Generates PyTorch fixtures for BatchNorm1d, BatchNorm2d, LayerNorm, Embedding, GroupNorm,
+AvgPool2d and AdaptiveAvgPool2d (run by
 hand; CI never needs torch).
 
 For each layer, in float32 with PyTorch's default initialisation under a seed, it saves the
@@ -57,6 +58,9 @@ record("bn1d_seq", nn.BatchNorm1d(3, momentum=None), torch.randn(4, 3, 5))
 record("bn2d", nn.BatchNorm2d(2), torch.randn(3, 2, 4, 4) * 1.5 - 0.5)
 record("ln", nn.LayerNorm([4, 3]), torch.randn(2, 5, 4, 3))
 record("emb", nn.Embedding(6, 3, padding_idx=2), torch.tensor([[1, 2, 5], [2, 0, 1]]), randomise=False)
+record("gn", nn.GroupNorm(2, 4), torch.randn(3, 4, 3, 2))
+record("avg", nn.AvgPool2d(3, stride=2, padding=1), torch.randn(2, 2, 7, 6), randomise=False)
+record("adaptive", nn.AdaptiveAvgPool2d((3, 2)), torch.randn(2, 3, 7, 5), randomise=False)
 save_file({k: v.contiguous() for k, v in out.items()}, OUT)
 os.chmod(OUT, 0o644)
 print(f"wrote {OUT} ({len(out)} tensors)")

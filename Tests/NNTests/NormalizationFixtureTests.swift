@@ -35,11 +35,14 @@ struct NormalizationFixtureTests {
     case "bn1d_seq": BatchNorm1d(3, momentum: nil)
     case "bn2d": BatchNorm2d(2)
     case "ln": LayerNorm([4, 3])
+    case "gn": GroupNorm(2, 4)
+    case "avg": AvgPool2d(3, stride: 2, padding: 1)
+    case "adaptive": AdaptiveAvgPool2d((3, 2))
     default: Embedding(6, 3, paddingIndex: 2)
     }
   }
 
-  @Test("state_dict keys, training output, gradients, running statistics and eval output", arguments: ["bn1d", "bn1d_seq", "bn2d", "ln", "emb"])
+  @Test("state_dict keys, training output, gradients, running statistics and eval output", arguments: ["bn1d", "bn1d_seq", "bn2d", "ln", "emb", "gn", "avg", "adaptive"])
   func matchesPyTorch(_ name: String) throws {
     let f = Self.f
     let module = Self.layer(name)
