@@ -7,22 +7,13 @@ import Testing
 /// within 1e-10 relative.
 @Suite("Activations and losses match PyTorch")
 struct ActivationLossFixtureTests {
-  static let f: [String: Tensor] = {
-    try! Safetensors.read(
-      from: fixturesDirectory.appendingPathComponent("nn/activations_losses.safetensors")
-    ).tensors
-  }()
+  static let f = loadFixture("nn/activations_losses")
 
+  /// `actual` against the fixture's `key`, within 1e-10.
   static func expectMatch(
     _ actual: Tensor?, _ key: String, sourceLocation: SourceLocation = #_sourceLocation
   ) {
-    let expected = f[key]!
-    let value = actual ?? Tensor.zeros(like: expected)
-    #expect(value.shape == expected.shape, "\(key): shape \(value.shape)", sourceLocation: sourceLocation)
-    let worst = zip(value.doubleScalars, expected.doubleScalars).map {
-      Swift.abs($0 - $1) / Swift.max(1, Swift.abs($1))
-    }.max() ?? 0
-    #expect(worst <= 1e-10, "\(key): worst relative difference \(worst)", sourceLocation: sourceLocation)
+    expectFixtureMatch(actual, f, key, tolerance: 1e-10, sourceLocation: sourceLocation)
   }
 
   static func activations() -> [(String, Module)] {

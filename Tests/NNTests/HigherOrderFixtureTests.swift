@@ -9,23 +9,15 @@ struct HigherOrderFixtureTests {
   static let tolerance = 1e-10
 
   static func fixture(_ name: String) throws -> [String: Tensor] {
-    try Safetensors.read(
-      from: fixturesDirectory.appendingPathComponent("higher-order/\(name).safetensors")
-    ).tensors
+    loadFixture("higher-order/\(name)")
   }
 
-  /// Records the worst relative difference of `actual` against the fixture's `key`.
+  /// `actual` against the fixture's `key`, within ``tolerance``.
   static func expectMatch(
     _ actual: Tensor?, _ f: [String: Tensor], _ key: String,
     sourceLocation: SourceLocation = #_sourceLocation
   ) {
-    let expected = f[key]!
-    let value = actual ?? Tensor.zeros(like: expected)
-    #expect(value.shape == expected.shape, "\(key): shape", sourceLocation: sourceLocation)
-    let worst = zip(value.doubleScalars, expected.doubleScalars).map {
-      Swift.abs($0 - $1) / Swift.max(1, Swift.abs($1))
-    }.max() ?? 0
-    #expect(worst <= tolerance, "\(key): worst relative difference \(worst)", sourceLocation: sourceLocation)
+    expectFixtureMatch(actual, f, key, tolerance: tolerance, sourceLocation: sourceLocation)
   }
 
   @Test("d²/dx² of an elementwise composite")

@@ -2,31 +2,19 @@ import Foundation
 import NN
 import Testing
 
-/// BatchNorm1d/2d, LayerNorm and Embedding against PyTorch fixtures on the same weights
+/// BatchNorm1d/2d, LayerNorm, GroupNorm, Embedding and the average pools against PyTorch fixtures on the same weights
 /// (`Scripts/make_normalization_fixtures.py`, float32, within 1e-5 relative): the state_dict
 /// loads under PyTorch's keys, and the training output, every gradient, the running statistics
 /// after the step and the evaluation output agree.
 @Suite("Normalization and embedding layers match PyTorch")
 struct NormalizationFixtureTests {
-  static let f: [String: Tensor] = {
-    try! Safetensors.read(
-      from: fixturesDirectory.appendingPathComponent("nn/normalization.safetensors")
-    ).tensors
-  }()
+  static let f = loadFixture("nn/normalization")
 
+  /// `actual` against the fixture's `key`, within 1e-5.
   static func expectMatch(
     _ actual: Tensor?, _ key: String, sourceLocation: SourceLocation = #_sourceLocation
   ) {
-    guard let expected = f[key] else {
-      Issue.record("no fixture key \(key)", sourceLocation: sourceLocation)
-      return
-    }
-    let value = actual ?? Tensor.zeros(like: expected)
-    #expect(value.shape == expected.shape, "\(key): shape \(value.shape)", sourceLocation: sourceLocation)
-    let worst = zip(value.doubleScalars, expected.doubleScalars).map {
-      Swift.abs($0 - $1) / Swift.max(1, Swift.abs($1))
-    }.max() ?? 0
-    #expect(worst <= 1e-5, "\(key): worst relative difference \(worst)", sourceLocation: sourceLocation)
+    expectFixtureMatch(actual, f, key, tolerance: 1e-5, sourceLocation: sourceLocation)
   }
 
   static func layer(_ name: String) -> Module {

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Testing
 
 /// The directory of committed test fixtures.
 let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -57,4 +58,27 @@ func relativeDifference(_ a: Tensor, _ b: Tensor) -> Double {
 func reinforceLoss(logits: Tensor, actions: Tensor, rewards: Tensor) -> Tensor {
   let m = Categorical(probs: logits.softmax(dim: 1))
   return (-m.logProb(actions) * rewards).mean()
+}
+
+/// Reads a committed safetensors fixture, `Fixtures/<name>.safetensors`.
+func loadFixture(_ name: String) -> [String: Tensor] {
+  try! Safetensors.read(from: fixturesDirectory.appendingPathComponent("\(name).safetensors")).tensors
+}
+
+/// Expects `actual` (zeros when `nil`: an unused input's gradient) to have the shape of
+/// `fixture[key]` and to match it within `tolerance`, relative to max(1, |expected|).
+func expectFixtureMatch(
+  _ actual: Tensor?, _ fixture: [String: Tensor], _ key: String, tolerance: Double,
+  sourceLocation: SourceLocation = #_sourceLocation
+) {
+  guard let expected = fixture[key] else {
+    Issue.record("no fixture key \(key)", sourceLocation: sourceLocation)
+    return
+  }
+  let value = actual ?? Tensor.zeros(like: expected)
+  #expect(value.shape == expected.shape, "\(key): shape \(value.shape)", sourceLocation: sourceLocation)
+  let worst = zip(value.doubleScalars, expected.doubleScalars).map {
+    Swift.abs($0 - $1) / Swift.max(1, Swift.abs($1))
+  }.max() ?? 0
+  #expect(worst <= tolerance, "\(key): worst relative difference \(worst)", sourceLocation: sourceLocation)
 }
