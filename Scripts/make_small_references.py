@@ -75,3 +75,67 @@ print("linearlr", schedule(lambda o: torch.optim.lr_scheduler.LinearLR(o, start_
 print("sequentiallr", schedule(lambda o: torch.optim.lr_scheduler.SequentialLR(
     o, [torch.optim.lr_scheduler.LinearLR(o, start_factor=0.5, total_iters=2),
         torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.5)], milestones=[3]), 6))
+
+
+# Parameter groups: SGD with momentum, one group with its own lr and weight decay.
+def groups():
+    p = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    q = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.01, "weight_decay": 0.5}],
+                          lr=0.1, momentum=0.9, weight_decay=0.01)
+    s = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        ((p * p).sum() + (q * q * q).sum()).backward()
+        opt.step(); s.step()
+    return p.tolist(), q.tolist(), [g["lr"] for g in opt.param_groups]
+
+
+print("groups", groups())
+
+
+def onecycle(steps, **kw):
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    s = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=steps, **kw)
+    out = [(opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"])]
+    for _ in range(steps - 1):
+        opt.step(); s.step(); out.append((opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]))
+    return out
+
+
+print("onecycle cos", onecycle(10))
+print("onecycle linear three-phase", onecycle(10, anneal_strategy="linear", three_phase=True, pct_start=0.25))
+
+
+def plateau(metrics, **kw):
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    s = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **kw)
+    out = []
+    for m in metrics:
+        s.step(m); out.append(opt.param_groups[0]["lr"])
+    return out
+
+
+metrics = [1.0, 0.9, 0.95, 0.91, 0.92, 0.89, 0.9, 0.9, 0.9, 0.9, 0.85]
+print("plateau min", plateau(metrics, patience=2, factor=0.5, cooldown=1, min_lr=0.1))
+print("plateau max abs", plateau(metrics, mode="max", patience=1, threshold=0.01, threshold_mode="abs"))
+
+
+def lbfgs(line_search, steps=3):
+    torch.manual_seed(0)
+    x = torch.tensor([-1.2, 1.0, 0.5], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([x], lr=1, max_iter=5, history_size=3, line_search_fn=line_search)
+
+    def closure():
+        opt.zero_grad()
+        loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2 + (x[2] - x[1]) ** 2 * 3
+        loss.backward()
+        return loss
+
+    losses = [opt.step(closure).item() for _ in range(steps)]
+    st = opt.state[x]
+    return x.tolist(), losses, st["func_evals"], st["n_iter"]
+
+
+print("lbfgs", lbfgs(None))
+print("lbfgs strong_wolfe", lbfgs("strong_wolfe"))

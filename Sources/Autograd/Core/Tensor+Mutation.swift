@@ -49,3 +49,9 @@ extension Tensor {
     if n > 0 { storage.base.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
   }
 }
+
+extension Tensor {
+  /// Whether this tensor and `other` are views of the same storage (the same parameter seen
+  /// twice), like comparing PyTorch's `data_ptr()`.
+  public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
+}

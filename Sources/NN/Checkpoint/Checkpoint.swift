@@ -82,10 +82,13 @@ extension Module {
 extension Optimizer {
   /// The optimizer's state under documented keys, PyTorch's `state_dict()` layout flattened:
   /// `optimizer.state.{i}.{name}` for each state tensor of parameter `i` (`exp_avg`,
-  /// `exp_avg_sq`, `max_exp_avg_sq`, `momentum_buffer`), `optimizer.state.{i}.step` (int64) and
-  /// `optimizer.lr` (float64).
+  /// `exp_avg_sq`, `max_exp_avg_sq`, `momentum_buffer`), `optimizer.state.{i}.step` (int64),
+  /// `optimizer.lr` (float64, the first group's) and `optimizer.groups.{k}.lr` for every group.
   public func stateDict() -> [String: Tensor] {
     var dict = ["optimizer.lr": Tensor(learningRate, dtype: .float64)]
+    for (k, group) in groups.enumerated() {
+      dict["optimizer.groups.\(k).lr"] = Tensor(group.learningRate, dtype: .float64)
+    }
     for (i, buffers) in state {
       for (name, t) in buffers { dict["optimizer.state.\(i).\(name)"] = t.detached() }
     }
@@ -97,6 +100,15 @@ extension Optimizer {
   public func loadStateDict(_ dict: [String: Tensor], source: String = "<memory>") throws {
     var newState = [Int: [String: Tensor]]()
     var newSteps = [Int: Int]()
+    var rates = [Int: Double]()
+    for (key, t) in dict where key.hasPrefix("optimizer.groups.") {
+      let parts = key.split(separator: ".")
+      guard parts.count == 4, parts[3] == "lr", let k = Int(parts[2]), groups.indices.contains(k)
+      else {
+        throw CheckpointError(source: source, "unexpected optimizer key '\(key)'")
+      }
+      rates[k] = t.item()
+    }
     for (key, t) in dict where key.hasPrefix("optimizer.state.") {
       let parts = key.split(separator: ".")
       guard parts.count == 4, let i = Int(parts[2]), parameters.indices.contains(i) else {
@@ -119,6 +131,7 @@ extension Optimizer {
     state = newState.mapValues { $0.mapValues { t in (t + 0).detached() } }
     steps = newSteps
     if let lr = dict["optimizer.lr"] { learningRate = lr.item() }
+    for (k, rate) in rates { groups[k].learningRate = rate }
   }
 }
 

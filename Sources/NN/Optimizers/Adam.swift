@@ -7,19 +7,19 @@ import Foundation
 /// under AMSGrad. ``AdamW`` decays the weights instead of adding λ·p to the gradient.
 public class Adam: Optimizer {
   /// β₁ and β₂.
-  public let betas: (Double, Double)
+  public var betas: (Double, Double)
   /// The term added to the denominator.
   public let eps: Double
-  /// The L2 penalty λ (Adam) or decoupled weight decay (AdamW).
+  /// The L2 penalty λ (Adam) or decoupled weight decay (AdamW) of groups that set none.
   public let weightDecay: Double
   /// Whether to use the AMSGrad variant.
   public let amsgrad: Bool
   /// Whether weight decay is decoupled (AdamW).
   let decoupled: Bool
 
-  /// Creates the optimizer with PyTorch's defaults.
-  public init(
-    _ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+  /// Creates the optimizer over tensors or ``ParameterGroup``s, with PyTorch's defaults.
+  public init<P: OptimizerParameters>(
+    _ parameters: [P], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
     eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false
   ) {
     self.betas = betas
@@ -27,11 +27,11 @@ public class Adam: Optimizer {
     self.weightDecay = weightDecay
     self.amsgrad = amsgrad
     decoupled = false
-    super.init(parameters, learningRate: learningRate)
+    super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
   }
 
-  init(
-    decoupled parameters: [Tensor], learningRate: Double, betas: (Double, Double), eps: Double,
+  init<P: OptimizerParameters>(
+    decoupled parameters: [P], learningRate: Double, betas: (Double, Double), eps: Double,
     weightDecay: Double, amsgrad: Bool
   ) {
     self.betas = betas
@@ -39,7 +39,7 @@ public class Adam: Optimizer {
     self.weightDecay = weightDecay
     self.amsgrad = amsgrad
     decoupled = true
-    super.init(parameters, learningRate: learningRate)
+    super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
   }
 
   /// One update of every parameter that has a gradient.
@@ -52,15 +52,16 @@ public class Adam: Optimizer {
       let v = buffer(i, "exp_avg_sq")
       let vmax = amsgrad ? buffer(i, "max_exp_avg_sq") : nil
       if p.dtype == .float32 {
-        update(Float.self, p, grad, m, v, vmax, t)
+        update(Float.self, i, p, grad, m, v, vmax, t)
       } else {
-        update(Double.self, p, grad, m, v, vmax, t)
+        update(Double.self, i, p, grad, m, v, vmax, t)
       }
     }
   }
 
   private func update<T: TensorScalar>(
-    _: T.Type, _ p: Tensor, _ grad: Tensor, _ m: Tensor, _ v: Tensor, _ vmax: Tensor?, _ t: Int
+    _: T.Type, _ i: Int, _ p: Tensor, _ grad: Tensor, _ m: Tensor, _ v: Tensor, _ vmax: Tensor?,
+    _ t: Int
   ) {
     let g = grad.to(p.dtype)
     let pp = p.unsafeMutableElements(T.self)
@@ -69,6 +70,8 @@ public class Adam: Optimizer {
     let vp = v.unsafeMutableElements(T.self)
     let xp = vmax?.unsafeMutableElements(T.self)
     let (b1, b2) = (T(betas.0), T(betas.1))
+    let learningRate = learningRate(ofParameter: i)
+    let weightDecay = weightDecay(ofParameter: i)
     let bc1 = 1 - Foundation.pow(betas.0, Double(t))
     let bc2 = 1 - Foundation.pow(betas.1, Double(t))
     let stepSize = T(learningRate / bc1)
@@ -140,9 +143,9 @@ public class Adam: Optimizer {
 /// Adam with decoupled weight decay (`torch.optim.AdamW`): p = p·(1 − lr·λ) before the Adam
 /// update. The default λ is 0.01, as in PyTorch.
 public final class AdamW: Adam {
-  /// Creates the optimizer with PyTorch's defaults.
-  public override init(
-    _ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+  /// Creates the optimizer over tensors or ``ParameterGroup``s, with PyTorch's defaults.
+  public override init<P: OptimizerParameters>(
+    _ parameters: [P], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
     eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false
   ) {
     super.init(

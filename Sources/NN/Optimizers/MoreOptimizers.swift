@@ -36,22 +36,22 @@ public final class RMSprop: Optimizer {
   public let alpha: Double
   /// Added to the root mean square.
   public let eps: Double
-  /// The L2 penalty λ.
+  /// The L2 penalty λ of groups that set none.
   public let weightDecay: Double
   /// The momentum factor μ.
-  public let momentum: Double
+  public var momentum: Double
   /// Whether to normalise by the centred second moment.
   public let centered: Bool
 
-  /// Creates the optimizer with PyTorch's defaults.
-  public init(
-    _ parameters: [Tensor], learningRate: Double = 1e-2, alpha: Double = 0.99, eps: Double = 1e-8,
+  /// Creates the optimizer over tensors or ``ParameterGroup``s, with PyTorch's defaults.
+  public init<P: OptimizerParameters>(
+    _ parameters: [P], learningRate: Double = 1e-2, alpha: Double = 0.99, eps: Double = 1e-8,
     weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false
   ) {
     (self.alpha, self.eps, self.weightDecay, self.momentum, self.centered) = (
       alpha, eps, weightDecay, momentum, centered
     )
-    super.init(parameters, learningRate: learningRate)
+    super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
   }
 
   /// One update of every parameter that has a gradient.
@@ -59,9 +59,11 @@ public final class RMSprop: Optimizer {
     for (i, p) in parameters.enumerated() {
       guard let grad = p.grad else { continue }
       steps[i, default: 0] += 1
-      let names = ["square_avg"] + (momentum > 0 ? ["momentum_buffer"] : []) + (centered ? ["grad_avg"] : [])
+      let names =
+        ["square_avg"] + (momentum > 0 ? ["momentum_buffer"] : []) + (centered ? ["grad_avg"] : [])
       let buffers = names.map { buffer(i, $0) }
-      let (a, e, wd, mu, lr) = (alpha, eps, weightDecay, momentum, learningRate)
+      let (a, e, mu) = (alpha, eps, momentum)
+      let (wd, lr) = (weightDecay(ofParameter: i), learningRate(ofParameter: i))
       let (hasMomentum, isCentered) = (momentum > 0, centered)
       elementwise(p, grad, buffers) { j, pp, s, gj in
         let g = gj + wd * pp[j]
@@ -89,25 +91,25 @@ public final class RMSprop: Optimizer {
 public final class Adagrad: Optimizer {
   /// The learning-rate decay per step.
   public let learningRateDecay: Double
-  /// The L2 penalty.
+  /// The L2 penalty of groups that set none.
   public let weightDecay: Double
   /// The starting value of the sum of squares.
   public let initialAccumulatorValue: Double
   /// Added to the root of the sum of squares.
   public let eps: Double
 
-  /// Creates the optimizer with PyTorch's defaults.
-  public init(
-    _ parameters: [Tensor], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
+  /// Creates the optimizer over tensors or ``ParameterGroup``s, with PyTorch's defaults.
+  public init<P: OptimizerParameters>(
+    _ parameters: [P], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
     weightDecay: Double = 0, initialAccumulatorValue: Double = 0, eps: Double = 1e-10
   ) {
     (self.learningRateDecay, self.weightDecay, self.initialAccumulatorValue, self.eps) = (
       learningRateDecay, weightDecay, initialAccumulatorValue, eps
     )
-    super.init(parameters, learningRate: learningRate)
-    for i in parameters.indices {
+    super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
+    for (i, p) in self.parameters.enumerated() {
       state[i, default: [:]]["sum"] = Tensor.full(
-        parameters[i].shape, value: initialAccumulatorValue, dtype: parameters[i].dtype)
+        p.shape, value: initialAccumulatorValue, dtype: p.dtype)
     }
   }
 
@@ -116,8 +118,8 @@ public final class Adagrad: Optimizer {
     for (i, p) in parameters.enumerated() {
       guard let grad = p.grad else { continue }
       steps[i, default: 0] += 1
-      let clr = learningRate / (1 + Double(steps[i]! - 1) * learningRateDecay)
-      let (wd, e) = (weightDecay, eps)
+      let clr = learningRate(ofParameter: i) / (1 + Double(steps[i]! - 1) * learningRateDecay)
+      let (wd, e) = (weightDecay(ofParameter: i), eps)
       elementwise(p, grad, [buffer(i, "sum")]) { j, pp, s, gj in
         let g = gj + wd * pp[j]
         s[0][j] += g * g
@@ -131,19 +133,19 @@ public final class Adagrad: Optimizer {
 /// `u = max(β₂·u, |g| + ε)`, `p −= lr / (1 − β₁ᵗ) · m / u`.
 public final class Adamax: Optimizer {
   /// β₁ and β₂.
-  public let betas: (Double, Double)
+  public var betas: (Double, Double)
   /// Added to |g| in the infinity norm.
   public let eps: Double
-  /// The L2 penalty.
+  /// The L2 penalty of groups that set none.
   public let weightDecay: Double
 
-  /// Creates the optimizer with PyTorch's defaults.
-  public init(
-    _ parameters: [Tensor], learningRate: Double = 2e-3, betas: (Double, Double) = (0.9, 0.999),
+  /// Creates the optimizer over tensors or ``ParameterGroup``s, with PyTorch's defaults.
+  public init<P: OptimizerParameters>(
+    _ parameters: [P], learningRate: Double = 2e-3, betas: (Double, Double) = (0.9, 0.999),
     eps: Double = 1e-8, weightDecay: Double = 0
   ) {
     (self.betas, self.eps, self.weightDecay) = (betas, eps, weightDecay)
-    super.init(parameters, learningRate: learningRate)
+    super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
   }
 
   /// One update of every parameter that has a gradient.
@@ -151,8 +153,8 @@ public final class Adamax: Optimizer {
     for (i, p) in parameters.enumerated() {
       guard let grad = p.grad else { continue }
       steps[i, default: 0] += 1
-      let clr = learningRate / (1 - Foundation.pow(betas.0, Double(steps[i]!)))
-      let (b1, b2, e, wd) = (betas.0, betas.1, eps, weightDecay)
+      let clr = learningRate(ofParameter: i) / (1 - Foundation.pow(betas.0, Double(steps[i]!)))
+      let (b1, b2, e, wd) = (betas.0, betas.1, eps, weightDecay(ofParameter: i))
       elementwise(p, grad, [buffer(i, "exp_avg"), buffer(i, "exp_inf")]) { j, pp, s, gj in
         let g = gj + wd * pp[j]
         s[0][j] = s[0][j] + (1 - b1) * (g - s[0][j])
@@ -167,25 +169,25 @@ public final class Adamax: Optimizer {
 /// momentum schedule `μₜ = β₁·(1 − ½·0.96^(t·ψ))`.
 public final class NAdam: Optimizer {
   /// β₁ and β₂.
-  public let betas: (Double, Double)
+  public var betas: (Double, Double)
   /// Added to the root of the second moment.
   public let eps: Double
-  /// The L2 penalty.
+  /// The L2 penalty of groups that set none.
   public let weightDecay: Double
   /// ψ, the momentum decay.
   public let momentumDecay: Double
   /// The running product of the μₜ per parameter (`mu_product`).
   public private(set) var muProducts: [Int: Double] = [:]
 
-  /// Creates the optimizer with PyTorch's defaults.
-  public init(
-    _ parameters: [Tensor], learningRate: Double = 2e-3, betas: (Double, Double) = (0.9, 0.999),
+  /// Creates the optimizer over tensors or ``ParameterGroup``s, with PyTorch's defaults.
+  public init<P: OptimizerParameters>(
+    _ parameters: [P], learningRate: Double = 2e-3, betas: (Double, Double) = (0.9, 0.999),
     eps: Double = 1e-8, weightDecay: Double = 0, momentumDecay: Double = 4e-3
   ) {
     (self.betas, self.eps, self.weightDecay, self.momentumDecay) = (
       betas, eps, weightDecay, momentumDecay
     )
-    super.init(parameters, learningRate: learningRate)
+    super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
   }
 
   /// One update of every parameter that has a gradient.
@@ -201,7 +203,7 @@ public final class NAdam: Optimizer {
       muProducts[i] = product
       let productNext = product * muNext
       let bc2 = 1 - Foundation.pow(b2, t)
-      let (lr, e, wd) = (learningRate, eps, weightDecay)
+      let (lr, e, wd) = (learningRate(ofParameter: i), eps, weightDecay(ofParameter: i))
       elementwise(p, grad, [buffer(i, "exp_avg"), buffer(i, "exp_avg_sq")]) { j, pp, s, gj in
         let g = gj + wd * pp[j]
         s[0][j] = s[0][j] + (1 - b1) * (g - s[0][j])

@@ -5,17 +5,17 @@
 /// p = p − lr·d.
 public final class SGD: Optimizer {
   /// The momentum factor μ.
-  public let momentum: Double
+  public var momentum: Double
   /// The dampening τ of the momentum.
   public let dampening: Double
-  /// The L2 penalty λ.
+  /// The L2 penalty λ of groups that set none.
   public let weightDecay: Double
   /// Whether to use Nesterov momentum.
   public let nesterov: Bool
 
-  /// Creates the optimizer.
-  public init(
-    _ parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+  /// Creates the optimizer over tensors or ``ParameterGroup``s.
+  public init<P: OptimizerParameters>(
+    _ parameters: [P], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
     weightDecay: Double = 0, nesterov: Bool = false
   ) {
     check(
@@ -25,7 +25,7 @@ public final class SGD: Optimizer {
     self.dampening = dampening
     self.weightDecay = weightDecay
     self.nesterov = nesterov
-    super.init(parameters, learningRate: learningRate)
+    super.init(parameters, learningRate: learningRate, weightDecay: weightDecay)
   }
 
   /// One update of every parameter that has a gradient.
@@ -35,20 +35,21 @@ public final class SGD: Optimizer {
       let first = state[i]?["momentum_buffer"] == nil
       let buf = momentum != 0 ? buffer(i, "momentum_buffer") : nil
       if p.dtype == .float32 {
-        update(Float.self, p, grad, buf, first: first)
+        update(Float.self, i, p, grad, buf, first: first)
       } else {
-        update(Double.self, p, grad, buf, first: first)
+        update(Double.self, i, p, grad, buf, first: first)
       }
     }
   }
 
   private func update<T: TensorScalar>(
-    _: T.Type, _ p: Tensor, _ grad: Tensor, _ buf: Tensor?, first: Bool
+    _: T.Type, _ i: Int, _ p: Tensor, _ grad: Tensor, _ buf: Tensor?, first: Bool
   ) {
     let g = grad.to(p.dtype)
     let pp = p.unsafeMutableElements(T.self)
     let gp = g.unsafeMutableElements(T.self)
-    let lr = T(learningRate)
+    let lr = T(learningRate(ofParameter: i))
+    let weightDecay = weightDecay(ofParameter: i)
     let wd = T(weightDecay)
     let mu = T(momentum)
     let damp = 1 - T(dampening)
