@@ -7,8 +7,9 @@
 #   bash Scripts/check_versioned_dependency.sh
 #
 # It clones the committed HEAD into a temporary directory, tags the clone 100.0.0, writes the
-# consumer (Autograd and NN through their public API: a layer, a custom function, a gradient
-# penalty with createGraph, an optimizer step) and builds it in debug (the point is resolution
+# consumer (Autograd and NN through their public API: a model declared in main.swift handed to a
+# background queue, a layer, a custom function, a gradient penalty with createGraph, an optimizer
+# step) and builds it in debug (the point is resolution
 # and compilation, not speed). Takes about two minutes on 2 cores; run once per CI run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -34,7 +35,9 @@ let package = Package(
 MANIFEST
 
 cat > "$work/consumer/Sources/consumer/main.swift" <<'SWIFT'
+import Dispatch
 import NN
+import Synchronization
 
 /// A user's op with its own backward.
 struct Square: DifferentiableFunction {
@@ -47,7 +50,26 @@ struct Square: DifferentiableFunction {
   }
 }
 
+/// A user's model, declared in main.swift as a new user would (Swift 6 mode).
+final class Net: Module {
+  let fc1 = Linear(2, 4)
+  let fc2 = Linear(4, 1)
+  override func forward(_ input: Tensor) -> Tensor { fc2(fc1(input).relu()) }
+}
+
 manualSeed(0)
+let net = Net()
+let probe = Tensor.randn([3, 2])
+let onMain = noGrad { net(probe) }.scalars
+// Handed to a background queue with no nonisolated(unsafe): modules are Sendable.
+let group = DispatchGroup()
+let fromQueue = Mutex<[Float]>([])
+DispatchQueue.global().async(group: group) {
+  let y = noGrad { net(probe) }.scalars
+  fromQueue.withLock { $0 = y }
+}
+group.wait()
+guard fromQueue.withLock({ $0 }) == onMain else { fatalError("consumer: background forward differs") }
 let critic = Linear(2, 1)
 let optimizer = Adam(critic.parameters(), learningRate: 0.01)
 let x = Tensor.randn([8, 2]).requiringGrad()

@@ -110,7 +110,8 @@ public func gumbelSoftmax(
 ) -> Tensor {
   check(tau > 0, "gumbelSoftmax: tau must be positive, got \(tau)")
   let u = Tensor.uniform(logits.shape, dtype: logits.dtype, generator: generator)
-  let eps = logits.dtype == .float32 ? Double(Float.leastNormalMagnitude) : Double.leastNormalMagnitude
+  let eps =
+    logits.dtype == .float32 ? Double(Float.leastNormalMagnitude) : Double.leastNormalMagnitude
   let gumbels = -(-(u.clamp(min: eps)).log()).clamp(min: eps).log()
   let soft = ((logits + gumbels) / tau).softmax(dim: -1)
   guard hard else { return soft }

@@ -20,7 +20,7 @@
 ///   override func forward(_ x: Tensor) -> Tensor { fc2(fc1(x.flatten(startDim: 1)).relu()) }
 /// }
 /// ```
-open class Module {
+open class Module: @unchecked Sendable {
   /// Whether the module is in training mode (dropout active); see ``train(_:)`` and ``eval()``.
   public private(set) var isTraining = true
   /// The names of the stored properties registered as buffers, with their persistence.
@@ -118,6 +118,28 @@ open class Module {
     }
     return self
   }
+
+  /// Converts every floating-point parameter and buffer, here and in every descendant, to
+  /// `dtype` in place, like `module.to(dtype)`: the tensors stay the same (an optimizer made
+  /// before sees the new values; their gradients are converted too), and `int64` buffers such
+  /// as `num_batches_tracked` are left alone. Create optimizers after converting, as in PyTorch,
+  /// when they hold state.
+  @discardableResult
+  public func to(_ dtype: DType) -> Self {
+    check(dtype.isFloatingPoint, "Module.to: \(dtype) is not a floating-point type")
+    for tensor in parameters() + buffers() where tensor.dtype.isFloatingPoint {
+      tensor.convertInPlace(to: dtype)
+    }
+    return self
+  }
+
+  /// Converts the floating-point parameters and buffers to float64, like `module.double()`.
+  @discardableResult
+  public func double() -> Self { to(.float64) }
+
+  /// Converts the floating-point parameters and buffers to float32, like `module.float()`.
+  @discardableResult
+  public func float() -> Self { to(.float32) }
 
   /// Calls `body` on every descendant and then on this module (children first, like
   /// `module.apply(fn)`), for custom initialisation.

@@ -323,6 +323,29 @@ let opTable: [OpCase] = [
     }
   ) { $0[0].cumsum(dim: 1) },
   OpCase(name: "cumsum dim 0 (inner axis)", inputs: [sample([3, 2], seed: 141)]) { $0[0].cumsum(dim: 0) },
+  OpCase(
+    name: "prod dim 1 (odd length, with a zero)",
+    inputs: [Tensor(shape: [2, 5], scalars: [0.5, -1.2, 0.0, 0.8, 1.1, 0.9, 0.7, -0.6, 1.3, 0.4] as [Double])],
+    reference: { t in
+      let v = t[0].doubleScalars
+      return [v[0..<5].reduce(1, *), v[5..<10].reduce(1, *)]
+    }
+  ) { $0[0].prod(dim: 1) },
+  OpCase(name: "prod of all elements", inputs: [sample([3, 2], seed: 143)], reference: { [$0[0].doubleScalars.reduce(1, *)] }) {
+    $0[0].prod()
+  },
+  OpCase(name: "indexSelect with a 2-D index", inputs: [sample([2, 4, 3], seed: 144), index([2, 2], [3, 1, 1, 0])]) {
+    $0[0].indexSelect(dim: 1, index: $0[1])
+  },
+  OpCase(
+    name: "conv1d stride 2 padding 1", inputs: [sample([2, 2, 7], seed: 145), sample([3, 2, 3], seed: 146), sample([3], seed: 147)],
+    errors: [ErrorInput(message: "conv1d: input of shape [2, 5] and weight of shape [3, 2, 3] do not match") { _ = conv1d(Tensor.zeros([2, 5]), weight: Tensor.zeros([3, 2, 3])) }]
+  ) { conv1d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1) },
+  OpCase(
+    name: "convTranspose2d stride 2 padding 1 outputPadding 1",
+    inputs: [sample([2, 2, 3, 2], seed: 148), sample([2, 3, 3, 3], seed: 149), sample([3], seed: 150)],
+    errors: [ErrorInput(message: "convTranspose2d: stride 2, padding 0 and outputPadding 2 are invalid") { _ = convTranspose2d(Tensor.zeros([1, 2, 3, 3]), weight: Tensor.zeros([2, 3, 3, 3]), stride: 2, outputPadding: 2) }]
+  ) { convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1) },
   OpCase(name: "flip dims [0, 2]", inputs: [sample([2, 3, 2], seed: 142)], reference: { t in
     let v = t[0].doubleScalars
     return (0..<12).map { p in let (i, j, k) = (p / 6, p / 2 % 3, p % 2); return v[(1 - i) * 6 + j * 2 + (1 - k)] }

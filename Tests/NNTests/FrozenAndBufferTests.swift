@@ -3,7 +3,7 @@ import NN
 import Testing
 
 /// A module with a running-statistics buffer, a non-persistent buffer and a constant.
-private final class Normalizer: Module {
+private final class Normalizer: Module, @unchecked Sendable {
   let fc = Linear(3, 2, generator: Generator(seed: 1))
   let runningMean = Tensor.zeros([3])
   let scratch = Tensor.ones([3])
@@ -119,7 +119,7 @@ struct FrozenAndBufferTests {
 
   @Test("ModuleList and ModuleDict name their children; apply visits children first")
   func containers() {
-    final class Net: Module {
+    final class Net: Module, @unchecked Sendable {
       let blocks = ModuleList([Linear(2, 2), Linear(2, 1)])
       let heads = ModuleDict([("policy", Linear(1, 3)), ("value", Linear(1, 1, bias: false))])
     }

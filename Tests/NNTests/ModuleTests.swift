@@ -41,7 +41,7 @@ struct ModuleTests {
 
   @Test("a custom module with optional, nested and array children gets PyTorch names")
   func namesOfNestedModules() {
-    final class Block: Module {
+    final class Block: Module, @unchecked Sendable {
       let layers = [Linear(2, 2), Linear(2, 1, bias: false)]
       let head: Sequential? = Sequential { ReLU(); Linear(1, 1) }
       var scale = Tensor.ones([1]).requiringGrad()

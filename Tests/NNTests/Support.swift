@@ -7,7 +7,7 @@ let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponen
   .appendingPathComponent("Fixtures")
 
 /// The MNIST example CNN of the original experiment, named as in PyTorch.
-final class MNISTNet: Module {
+final class MNISTNet: Module, @unchecked Sendable {
   let conv1 = Conv2d(1, 32, kernelSize: 3, stride: 1)
   let conv2 = Conv2d(32, 64, kernelSize: 3, stride: 1)
   let dropout1 = Dropout(0.25)

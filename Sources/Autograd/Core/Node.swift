@@ -24,7 +24,7 @@ final class Node: @unchecked Sendable {
   var derivative: ((GradientContext) -> [Tensor?])?
   /// The shape and element type of the tensor this node belongs to.
   let shape: [Int]
-  let dtype: DType
+  var dtype: DType
   /// A leaf's own values (hooks receive the leaf), or an op's saved output; `nil` otherwise.
   var storage: TensorStorage?
   /// The accumulated gradient: for leaves always, for others only when `retainsGrad`.

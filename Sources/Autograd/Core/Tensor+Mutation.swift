@@ -55,3 +55,23 @@ extension Tensor {
   /// twice), like comparing PyTorch's `data_ptr()`.
   public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
 }
+
+extension Tensor {
+  /// Converts this leaf's elements to `dtype` in place, for every copy of it (a module's
+  /// parameter, an optimizer's reference), like `param.data = param.data.to(dtype)`; its
+  /// gradient, if any, is converted too. For a module's dtype conversion (`Module.to(_:)`); a
+  /// graph that saved this tensor must not be differentiated afterwards.
+  public func convertInPlace(to dtype: DType) {
+    check(
+      isLeaf,
+      "convertInPlace: tensor of shape \(shape) is the result of \(gradFunction.map { "\($0)" } ?? "an op"), not a leaf"
+    )
+    guard dtype != self.dtype else { return }
+    let converted = detached().to(dtype)
+    storage.replace(with: converted.storage)
+    if let node {
+      node.dtype = dtype
+      node.grad = node.grad?.to(dtype)
+    }
+  }
+}

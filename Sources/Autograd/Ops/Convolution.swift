@@ -163,3 +163,59 @@ extension Tensor {
     )
   }
 }
+
+/// The 1-D convolution of `input` [N, C, L] with `weight` [O, C, k], plus `bias` [O], like
+/// `torch.nn.functional.conv1d`: [N, O, (L + 2·padding − k) / stride + 1]. A 2-D convolution
+/// over a height of one, so it inherits conv2d's gradients to every order.
+public func conv1d(
+  _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0
+) -> Tensor {
+  check(
+    input.rank == 3 && weight.rank == 3 && input.shape[1] == weight.shape[1],
+    "conv1d: input of shape \(input.shape) and weight of shape \(weight.shape) do not match (expected [N, C, L] and [O, C, k])"
+  )
+  check(stride >= 1 && padding >= 0, "conv1d: stride \(stride) and padding \(padding) are invalid")
+  check(
+    input.shape[2] + 2 * padding >= weight.shape[2],
+    "conv1d: kernel of size \(weight.shape[2]) is larger than the padded input of length \(input.shape[2] + 2 * padding)"
+  )
+  let padded = padding > 0 ? input.pad([padding, padding]) : input
+  return conv2d(
+    padded.unsqueeze(dim: 2), weight: weight.unsqueeze(dim: 2), bias: bias, stride: stride
+  ).squeeze(dim: 2)
+}
+
+/// The transposed 2-D convolution of `input` [N, Cin, H, W] with `weight` [Cin, Cout, kh, kw],
+/// plus `bias` [Cout], like `torch.nn.functional.conv_transpose2d` (the gradient of a
+/// convolution with respect to its input). The result is [N, Cout, Hout, Wout] with
+/// `Hout = (H − 1)·stride − 2·padding + kh + outputPadding`; `outputPadding` must be smaller
+/// than `stride`.
+public func convTranspose2d(
+  _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+  outputPadding: Int = 0
+) -> Tensor {
+  check(
+    input.rank == 4 && weight.rank == 4 && input.shape[1] == weight.shape[0]
+      && input.dtype == weight.dtype,
+    "convTranspose2d: input of shape \(input.shape) and weight of shape \(weight.shape) do not match (expected [N, Cin, H, W] and [Cin, Cout, kh, kw] of one type)"
+  )
+  check(
+    stride >= 1 && padding >= 0 && outputPadding >= 0 && outputPadding < stride,
+    "convTranspose2d: stride \(stride), padding \(padding) and outputPadding \(outputPadding) are invalid (outputPadding must be smaller than stride)"
+  )
+  let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+  let outH = (h - 1) * stride - 2 * padding + weight.shape[2] + outputPadding
+  let outW = (w - 1) * stride - 2 * padding + weight.shape[3] + outputPadding
+  check(
+    outH > 0 && outW > 0,
+    "convTranspose2d: input of shape \(input.shape) gives an empty output (\(outH) × \(outW))")
+  let out = conv2dInputGrad(
+    input, weight: weight, inputShape: [n, weight.shape[1], outH, outW], stride: stride,
+    padding: padding)
+  guard let bias else { return out }
+  check(
+    bias.shape == [weight.shape[1]],
+    "convTranspose2d: bias of shape \(bias.shape) does not match \(weight.shape[1]) output channels"
+  )
+  return out + bias.reshape([1, weight.shape[1], 1, 1])
+}

@@ -66,11 +66,18 @@ extension Tensor {
     if source.dtype == .float32 { run(Float.self) } else { run(Double.self) }
   }
 
-  /// The slices along `dim` named by the 1-D `index`, in its order, like `torch.index_select`.
+  /// The slices along `dim` named by `index`, in its order, like `torch.index_select`. A 1-D
+  /// (or 0-D) index gives PyTorch's result; an N-D index replaces axis `dim` by the index's
+  /// axes (as `numpy.take(x, index, axis=dim)`, PyTorch's `x[:, index]` for `dim` 1).
   public func indexSelect(dim: Int, index: Tensor) -> Tensor {
     requireFloat(.indexSelect)
     let a = axis(dim, .indexSelect)
-    check(index.rank == 1, "indexSelect: index must be 1-D, got shape \(index.shape)")
+    check(index.dtype == .int64, "indexSelect: index must be int64, got \(index.dtype)")
+    if index.rank != 1 {
+      let flat = indexSelect(dim: a, index: index.reshape([index.count]))
+      if index.rank == 0 { return flat }
+      return flat.reshape(Array(shape[..<a]) + index.shape + Array(shape[(a + 1)...]))
+    }
     Tensor.checkIndices(index, size: shape[a], .indexSelect)
     let (outer, n, inner) = split(around: a)
     var outShape = shape

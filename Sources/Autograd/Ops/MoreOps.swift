@@ -304,3 +304,35 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
   }
   return picked.reshape(indices.shape + [weight.shape[1]])
 }
+
+extension Tensor {
+  /// The product of all elements (a 0-dimensional tensor), like `torch.prod`.
+  public func prod() -> Tensor { reshape([count]).prod(dim: 0) }
+
+  /// The product along `dim`, like `torch.prod(x, dim, keepdim)`.
+  ///
+  /// A composite: the axis is halved by multiplying its two halves (padding an odd length with
+  /// a one) until one slice is left, so there are ⌈log₂ n⌉ multiplications and the gradient is
+  /// the product of the other elements even where some are zero, to every order.
+  public func prod(dim: Int, keepDim: Bool = false) -> Tensor {
+    requireFloat(OpKind("prod"))
+    let a = axis(dim, OpKind("prod"))
+    var x = self
+    while x.shape[a] > 1 {
+      var n = x.shape[a]
+      if n % 2 == 1 {
+        var s = x.shape
+        s[a] = 1
+        x = Tensor.cat([x, Tensor.ones(s, dtype: dtype)], dim: a)
+        n += 1
+      }
+      x = x.slice(dim: a, start: 0, end: n / 2) * x.slice(dim: a, start: n / 2, end: n)
+    }
+    if x.shape[a] == 0 {  // the empty product
+      var s = x.shape
+      s[a] = 1
+      x = Tensor.ones(s, dtype: dtype)
+    }
+    return keepDim ? x : x.squeeze(dim: a)
+  }
+}

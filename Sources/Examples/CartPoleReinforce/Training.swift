@@ -3,7 +3,7 @@ import Foundation
 import NN
 
 /// The policy: an MLP from the four state variables to the logits of the two actions.
-public final class Policy: Module {
+public final class Policy: Module, @unchecked Sendable {
   let fc1: Linear
   let dropout: Dropout
   let fc2: Linear

@@ -2,7 +2,7 @@ import NN
 
 /// The policy of the original experiment: PyTorch's MNIST example CNN, ending in a softmax over
 /// the ten digits (the actions).
-public final class Policy: Module {
+public final class Policy: Module, @unchecked Sendable {
   let conv1 = Conv2d(1, 32, kernelSize: 3, stride: 1)
   let conv2 = Conv2d(32, 64, kernelSize: 3, stride: 1)
   let dropout1 = Dropout(0.25)
@@ -28,7 +28,7 @@ public final class Policy: Module {
 }
 
 /// A smaller policy, an MLP 784-128-10, for quick runs (`--model mlp`).
-public final class MLPPolicy: Module {
+public final class MLPPolicy: Module, @unchecked Sendable {
   let fc1 = Linear(784, 128)
   let fc2 = Linear(128, 10)
 

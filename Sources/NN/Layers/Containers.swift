@@ -1,6 +1,6 @@
 /// A list of modules registered as children, like `torch.nn.ModuleList`: its modules are named
 /// `0`, `1`, … in parameter names, and it has no `forward` of its own.
-public final class ModuleList: Module {
+public final class ModuleList: Module, @unchecked Sendable {
   /// The modules, in order.
   public private(set) var elements: [Module]
 
@@ -27,7 +27,7 @@ public final class ModuleList: Module {
 
 /// Modules registered under string keys, like `torch.nn.ModuleDict`: each module's parameters
 /// are named `key.…`; keys keep their insertion order.
-public final class ModuleDict: Module {
+public final class ModuleDict: Module, @unchecked Sendable {
   /// The keys and modules, in insertion order.
   public private(set) var items: [(key: String, module: Module)]
 

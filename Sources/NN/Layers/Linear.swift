@@ -1,5 +1,5 @@
 /// A fully connected layer `y = x·Wᵀ + b`, like `torch.nn.Linear`.
-public final class Linear: Module {
+public final class Linear: Module, @unchecked Sendable {
   /// The weight, [outFeatures, inFeatures].
   public var weight: Tensor
   /// The bias, [outFeatures], or `nil`.

@@ -5,7 +5,7 @@
 /// a `nil` momentum takes the cumulative average); in evaluation mode the running statistics are
 /// used. Parameters `weight`, `bias` and buffers `running_mean`, `running_var`,
 /// `num_batches_tracked` carry PyTorch's `state_dict` names.
-open class BatchNorm: Module {
+open class BatchNorm: Module, @unchecked Sendable {
   /// The scale γ per channel, [C] (ones), when `affine`.
   public let weight: Tensor?
   /// The shift β per channel, [C] (zeros), when `affine`.
@@ -83,7 +83,7 @@ open class BatchNorm: Module {
 
 /// Batch normalization of [N, C] or [N, C, L] inputs, like `torch.nn.BatchNorm1d`; see
 /// ``BatchNorm``.
-public final class BatchNorm1d: BatchNorm {
+public final class BatchNorm1d: BatchNorm, @unchecked Sendable {
   /// Creates the layer with PyTorch's defaults (`eps` 1e-5, `momentum` 0.1).
   public init(
     _ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
@@ -96,7 +96,7 @@ public final class BatchNorm1d: BatchNorm {
 }
 
 /// Batch normalization of [N, C, H, W] inputs, like `torch.nn.BatchNorm2d`; see ``BatchNorm``.
-public final class BatchNorm2d: BatchNorm {
+public final class BatchNorm2d: BatchNorm, @unchecked Sendable {
   /// Creates the layer with PyTorch's defaults (`eps` 1e-5, `momentum` 0.1).
   public init(
     _ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
@@ -111,7 +111,7 @@ public final class BatchNorm2d: BatchNorm {
 /// Layer normalization over the last axes, like `torch.nn.LayerNorm`: each input is normalised
 /// by the mean and biased variance of its trailing `normalizedShape` elements, then scaled by
 /// `weight` and shifted by `bias` (of that shape; ones and zeros at first).
-public final class LayerNorm: Module {
+public final class LayerNorm: Module, @unchecked Sendable {
   /// The scale, of `normalizedShape`, when `elementwiseAffine`.
   public let weight: Tensor?
   /// The shift, of `normalizedShape`, when `elementwiseAffine`.
@@ -150,7 +150,7 @@ public final class LayerNorm: Module {
 /// `torch.nn.Embedding`: `int64` indices of any shape give vectors of shape
 /// `indices.shape + [embeddingDim]`. The weight starts as N(0, 1), with the `paddingIndex` row
 /// zero; that row gets no gradient.
-public final class Embedding: Module {
+public final class Embedding: Module, @unchecked Sendable {
   /// The table, [numEmbeddings, embeddingDim].
   public let weight: Tensor
   /// The row that is returned as it is but never trained, if any.

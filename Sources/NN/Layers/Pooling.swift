@@ -51,7 +51,7 @@ public func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) -> Tensor
 }
 
 /// Average pooling, like `torch.nn.AvgPool2d`; see ``avgPool2d(_:kernelSize:stride:padding:)``.
-public final class AvgPool2d: Module {
+public final class AvgPool2d: Module, @unchecked Sendable {
   /// The window size.
   public let kernelSize: Int
   /// The step between windows.
@@ -72,7 +72,7 @@ public final class AvgPool2d: Module {
 }
 
 /// Adaptive average pooling to a fixed output size, like `torch.nn.AdaptiveAvgPool2d`.
-public final class AdaptiveAvgPool2d: Module {
+public final class AdaptiveAvgPool2d: Module, @unchecked Sendable {
   /// The output height and width.
   public let outputSize: (Int, Int)
 
@@ -94,7 +94,7 @@ public final class AdaptiveAvgPool2d: Module {
 /// Group normalization, like `torch.nn.GroupNorm`: the channels of [N, C, *] inputs are split
 /// into `numGroups` groups, each normalised by its own mean and biased variance over its
 /// channels and positions, then scaled and shifted per channel (`weight` ones, `bias` zeros).
-public final class GroupNorm: Module {
+public final class GroupNorm: Module, @unchecked Sendable {
   /// The scale per channel, [C], when `affine`.
   public let weight: Tensor?
   /// The shift per channel, [C], when `affine`.

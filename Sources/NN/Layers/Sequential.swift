@@ -26,7 +26,7 @@ public enum ModuleBuilder {
 ///   Linear(128, 10)
 /// }
 /// ```
-public final class Sequential: Module {
+public final class Sequential: Module, @unchecked Sendable {
   /// The layers, in order.
   public let layers: [Module]
 

@@ -1,5 +1,5 @@
 /// 2-D max pooling as a module, like `torch.nn.MaxPool2d`.
-public final class MaxPool2d: Module {
+public final class MaxPool2d: Module, @unchecked Sendable {
   /// The window size.
   public let kernelSize: Int
   /// The step between windows (defaults to the window size).
@@ -19,7 +19,7 @@ public final class MaxPool2d: Module {
 }
 
 /// Inverted dropout as a module, like `torch.nn.Dropout`: active only in training mode.
-public final class Dropout: Module {
+public final class Dropout: Module, @unchecked Sendable {
   /// The probability of zeroing an element.
   public let p: Double
   /// The source of the masks.
@@ -39,7 +39,7 @@ public final class Dropout: Module {
 }
 
 /// Flattens axes `startDim…endDim`, like `torch.nn.Flatten` (default: all but the batch axis).
-public final class Flatten: Module {
+public final class Flatten: Module, @unchecked Sendable {
   /// The first axis merged.
   public let startDim: Int
   /// The last axis merged.
@@ -59,7 +59,7 @@ public final class Flatten: Module {
 }
 
 /// `max(x, 0)` as a module, like `torch.nn.ReLU`.
-public final class ReLU: Module {
+public final class ReLU: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() { super.init() }
   /// `input.relu()`.
@@ -67,7 +67,7 @@ public final class ReLU: Module {
 }
 
 /// `tanh` as a module, like `torch.nn.Tanh`.
-public final class Tanh: Module {
+public final class Tanh: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() { super.init() }
   /// `input.tanh()`.
@@ -75,7 +75,7 @@ public final class Tanh: Module {
 }
 
 /// The logistic sigmoid as a module, like `torch.nn.Sigmoid`.
-public final class Sigmoid: Module {
+public final class Sigmoid: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() { super.init() }
   /// `input.sigmoid()`.
@@ -83,7 +83,7 @@ public final class Sigmoid: Module {
 }
 
 /// Softmax along an axis as a module, like `torch.nn.Softmax(dim)`.
-public final class Softmax: Module {
+public final class Softmax: Module, @unchecked Sendable {
   /// The axis normalised.
   public let dim: Int
   /// Creates the layer.
@@ -96,7 +96,7 @@ public final class Softmax: Module {
 }
 
 /// Log-softmax along an axis as a module, like `torch.nn.LogSoftmax(dim)`.
-public final class LogSoftmax: Module {
+public final class LogSoftmax: Module, @unchecked Sendable {
   /// The axis normalised.
   public let dim: Int
   /// Creates the layer.
@@ -109,7 +109,7 @@ public final class LogSoftmax: Module {
 }
 
 /// The input unchanged, like `torch.nn.Identity` (a placeholder in a `Sequential`).
-public final class Identity: Module {
+public final class Identity: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() { super.init() }
   /// Returns `input`.
@@ -117,7 +117,7 @@ public final class Identity: Module {
 }
 
 /// The Gaussian error linear unit, like `torch.nn.GELU`.
-public final class GELU: Module {
+public final class GELU: Module, @unchecked Sendable {
   /// The exact erf form or the tanh approximation.
   public let approximate: GELUApproximation
   /// Creates the layer.
@@ -130,7 +130,7 @@ public final class GELU: Module {
 }
 
 /// `x·σ(x)`, like `torch.nn.SiLU`.
-public final class SiLU: Module {
+public final class SiLU: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() { super.init() }
   /// `input.silu()`.
@@ -138,7 +138,7 @@ public final class SiLU: Module {
 }
 
 /// `x` for positive inputs, `negativeSlope·x` otherwise, like `torch.nn.LeakyReLU`.
-public final class LeakyReLU: Module {
+public final class LeakyReLU: Module, @unchecked Sendable {
   /// The slope for negative inputs.
   public let negativeSlope: Double
   /// Creates the layer.
@@ -153,7 +153,7 @@ public final class LeakyReLU: Module {
 }
 
 /// `x` for positive inputs, `α·(eˣ − 1)` otherwise, like `torch.nn.ELU`.
-public final class ELU: Module {
+public final class ELU: Module, @unchecked Sendable {
   /// The scale of the negative part.
   public let alpha: Double
   /// Creates the layer.
@@ -166,7 +166,7 @@ public final class ELU: Module {
 }
 
 /// `x·tanh(softplus(x))`, like `torch.nn.Mish`.
-public final class Mish: Module {
+public final class Mish: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() { super.init() }
   /// `input.mish()`.
@@ -174,7 +174,7 @@ public final class Mish: Module {
 }
 
 /// The input limited to [`min`, `max`], like `torch.nn.Hardtanh`.
-public final class Hardtanh: Module {
+public final class Hardtanh: Module, @unchecked Sendable {
   /// The lower limit.
   public let min: Double
   /// The upper limit.
@@ -189,7 +189,7 @@ public final class Hardtanh: Module {
 }
 
 /// `x / (1 + |x|)`, like `torch.nn.Softsign`.
-public final class Softsign: Module {
+public final class Softsign: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() { super.init() }
   /// `input.softsign()`.
@@ -197,7 +197,7 @@ public final class Softsign: Module {
 }
 
 /// `log σ(x)`, like `torch.nn.LogSigmoid`.
-public final class LogSigmoid: Module {
+public final class LogSigmoid: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() { super.init() }
   /// `input.logSigmoid()`.

@@ -5,7 +5,7 @@ import Foundation
 /// g = g + λ·p; m = lerp(m, g, 1 − β₁); v = β₂·v + (1 − β₂)·g²;
 /// p = p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε), with v replaced by its running maximum
 /// under AMSGrad. ``AdamW`` decays the weights instead of adding λ·p to the gradient.
-public class Adam: Optimizer {
+public class Adam: Optimizer, @unchecked Sendable {
   /// β₁ and β₂.
   public var betas: (Double, Double)
   /// The term added to the denominator.
@@ -142,7 +142,7 @@ public class Adam: Optimizer {
 
 /// Adam with decoupled weight decay (`torch.optim.AdamW`): p = p·(1 − lr·λ) before the Adam
 /// update. The default λ is 0.01, as in PyTorch.
-public final class AdamW: Adam {
+public final class AdamW: Adam, @unchecked Sendable {
   /// Creates the optimizer over tensors or ``ParameterGroup``s, with PyTorch's defaults.
   public override init<P: OptimizerParameters>(
     _ parameters: [P], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),

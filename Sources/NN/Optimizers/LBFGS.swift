@@ -25,7 +25,7 @@ public enum LineSearch: Sendable {
 ///   }
 /// }
 /// ```
-public final class LBFGS: Optimizer {
+public final class LBFGS: Optimizer, @unchecked Sendable {
   /// The most iterations per ``step(_:)``.
   public let maxIterations: Int
   /// The most closure evaluations per ``step(_:)``.

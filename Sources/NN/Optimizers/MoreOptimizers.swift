@@ -31,7 +31,7 @@ private func elementwise(
 /// RMSprop with PyTorch's update (`torch.optim.RMSprop`): `v = α·v + (1 − α)·g²`; with
 /// `centered`, `m = α·m + (1 − α)·g` and `v − m²` in place of `v`; `d = g / (√v + ε)`;
 /// with momentum `b = μ·b + d` and `p −= lr·b`, else `p −= lr·d`. Weight decay adds `λ·p` to `g`.
-public final class RMSprop: Optimizer {
+public final class RMSprop: Optimizer, @unchecked Sendable {
   /// The smoothing constant α.
   public let alpha: Double
   /// Added to the root mean square.
@@ -88,7 +88,7 @@ public final class RMSprop: Optimizer {
 
 /// Adagrad with PyTorch's update (`torch.optim.Adagrad`): `s += g²`,
 /// `p −= lr / (1 + (t − 1)·decay) · g / (√s + ε)`.
-public final class Adagrad: Optimizer {
+public final class Adagrad: Optimizer, @unchecked Sendable {
   /// The learning-rate decay per step.
   public let learningRateDecay: Double
   /// The L2 penalty of groups that set none.
@@ -131,7 +131,7 @@ public final class Adagrad: Optimizer {
 
 /// Adamax with PyTorch's update (`torch.optim.Adamax`): `m = m + (1 − β₁)·(g − m)`,
 /// `u = max(β₂·u, |g| + ε)`, `p −= lr / (1 − β₁ᵗ) · m / u`.
-public final class Adamax: Optimizer {
+public final class Adamax: Optimizer, @unchecked Sendable {
   /// β₁ and β₂.
   public var betas: (Double, Double)
   /// Added to |g| in the infinity norm.
@@ -167,7 +167,7 @@ public final class Adamax: Optimizer {
 
 /// NAdam with PyTorch's update (`torch.optim.NAdam`): Adam with Nesterov momentum and the
 /// momentum schedule `μₜ = β₁·(1 − ½·0.96^(t·ψ))`.
-public final class NAdam: Optimizer {
+public final class NAdam: Optimizer, @unchecked Sendable {
   /// β₁ and β₂.
   public var betas: (Double, Double)
   /// Added to the root of the second moment.

@@ -44,7 +44,7 @@ extension Tensor: OptimizerParameters {
 ///
 /// Parameters whose gradient is `nil` are skipped by ``step()``. ``zeroGrad()`` sets gradients
 /// to `nil`, PyTorch's default.
-open class Optimizer {
+open class Optimizer: @unchecked Sendable {
   /// The options of one parameter group, resolved against the optimizer's defaults (PyTorch's
   /// `optimizer.param_groups[k]`).
   public struct Group: Sendable {

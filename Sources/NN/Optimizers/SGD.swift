@@ -3,7 +3,7 @@
 ///
 /// d = g + λ·p; b = d on the first step, else μ·b + (1 − τ)·d; d = d + μ·b (Nesterov) or b;
 /// p = p − lr·d.
-public final class SGD: Optimizer {
+public final class SGD: Optimizer, @unchecked Sendable {
   /// The momentum factor μ.
   public var momentum: Double
   /// The dampening τ of the momentum.
