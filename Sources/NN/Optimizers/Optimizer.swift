@@ -32,6 +32,7 @@ public protocol OptimizerParameters {
   static func parameterGroups(_ list: [Self]) -> [ParameterGroup]
 }
 
+/// An array of tensors builds an optimizer with one parameter group.
 extension Tensor: OptimizerParameters {
   /// One group holding every tensor of `list`.
   public static func parameterGroups(_ list: [Tensor]) -> [ParameterGroup] {
