@@ -42,6 +42,8 @@ let package = Package(
     .library(name: "ByteFormats", targets: ["ByteFormats"]),
     .executable(name: "mnist-reinforce", targets: ["mnist-reinforce"]),
     .executable(name: "cartpole-reinforce", targets: ["cartpole-reinforce"]),
+    .executable(name: "actor-critic", targets: ["actor-critic"]),
+    .executable(name: "wgan-gp", targets: ["wgan-gp"]),
     .executable(name: "benchmark", targets: ["benchmark"]),
   ],
   targets: [
@@ -66,7 +68,22 @@ let package = Package(
       name: "mnist-reinforce", dependencies: ["MNISTReinforce", "ExampleSupport", "NN"],
       path: "Sources/Examples/mnist-reinforce", swiftSettings: fastMath),
     .target(
-      name: "CartPoleReinforce", dependencies: ["NN", "ExampleSupport"],
+      name: "Environments", dependencies: ["NN"], path: "Sources/Examples/Environments",
+      swiftSettings: fastMath),
+    .target(
+      name: "ActorCritic", dependencies: ["NN", "ExampleSupport", "Environments"],
+      path: "Sources/Examples/ActorCritic", swiftSettings: fastMath),
+    .executableTarget(
+      name: "actor-critic", dependencies: ["ActorCritic", "ExampleSupport"],
+      path: "Sources/Examples/actor-critic", swiftSettings: fastMath),
+    .target(
+      name: "WGANGP", dependencies: ["NN", "ExampleSupport"], path: "Sources/Examples/WGANGP",
+      swiftSettings: fastMath),
+    .executableTarget(
+      name: "wgan-gp", dependencies: ["WGANGP", "ExampleSupport"],
+      path: "Sources/Examples/wgan-gp", swiftSettings: fastMath),
+    .target(
+      name: "CartPoleReinforce", dependencies: ["NN", "ExampleSupport", "Environments"],
       path: "Sources/Examples/CartPoleReinforce", swiftSettings: fastMath),
     .executableTarget(
       name: "cartpole-reinforce", dependencies: ["CartPoleReinforce", "ExampleSupport", "NN"],
@@ -81,7 +98,9 @@ let package = Package(
       swiftSettings: fastMath),
     .testTarget(
       name: "ExamplesTests",
-      dependencies: ["MNISTReinforce", "CartPoleReinforce", "ExampleSupport", "NN"],
+      dependencies: [
+        "MNISTReinforce", "CartPoleReinforce", "ActorCritic", "WGANGP", "Environments", "ExampleSupport", "NN",
+      ],
       swiftSettings: fastMath),
   ],
   swiftLanguageModes: [.v6]

@@ -12,8 +12,8 @@ struct CommandLineTests {
   @Test("defaults reproduce the original: CNN, Adam 1e-3, batch 128, REINFORCE, no baseline")
   func defaults() throws {
     let o = try Options(arguments: [])
-    #expect(o.model == "cnn" && o.batchSize == 128 && o.learningRate == 1e-3)
-    #expect(o.objective == "reinforce" && o.baseline == "none" && !o.fixedBatch)
+    #expect(o.model == .cnn && o.batchSize == 128 && o.learningRate == 1e-3)
+    #expect(o.objective == .reinforce && o.baseline == Baseline.none && !o.fixedBatch)
     #expect(o.reportEvery == 20)
   }
 
@@ -26,7 +26,7 @@ struct CommandLineTests {
       "--save-every", "5", "--resume", "r.safetensors", "--threads", "1",
     ])
     #expect(o.steps == 40 && o.batchSize == 64 && o.learningRate == 0.01 && o.seed == 3)
-    #expect(o.model == "mlp" && o.objective == "cross-entropy" && o.baseline == "mean" && o.fixedBatch)
+    #expect(o.model == .mlp && o.objective == .crossEntropy && o.baseline == .mean && o.fixedBatch)
     #expect(o.evalEvery == 10 && o.dataDirectory == "/d" && o.logPath == "a.csv" && o.plotPath == "a.svg")
     #expect(o.savePath == "c.safetensors" && o.saveEvery == 5 && o.resumePath == "r.safetensors")
     #expect(o.threads == 1)
@@ -86,7 +86,7 @@ struct CommandLineTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("garbage.safetensors")
         try Data("not a checkpoint".utf8).write(to: path)
         var o = Options()
-        o.model = "mlp"
+        o.model = .mlp
         o.resumePath = path.path
         var progress = ProgressLine(total: 1)
         _ = try runExperiment(o, progress: &progress)

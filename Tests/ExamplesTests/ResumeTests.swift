@@ -8,7 +8,7 @@ import Testing
 struct ResumeTests {
   static func options(steps: Int) -> Options {
     var o = Options()
-    o.model = "mlp"
+    o.model = .mlp
     o.batchSize = 16
     o.steps = steps
     o.seed = 7
@@ -76,7 +76,7 @@ struct ResumeTests {
     _ = try runExperiment(first, progress: &progress)
     var second = Self.options(steps: 4)
     second.resumePath = first.savePath
-    second.baseline = "mean"
+    second.baseline = .mean
     #expect {
       _ = try runExperiment(second, progress: &progress)
     } throws: { error in

@@ -1,3 +1,4 @@
+@_exported import Environments
 import ExampleSupport
 import Foundation
 import NN
@@ -52,7 +53,9 @@ public struct TrainingResult {
 
 /// Discounted returns `G_t = r_t + γ·G_{t+1}`, normalised to mean 0 and standard deviation 1
 /// (unbiased, as `torch.std`, plus `eps` in the divisor), as in PyTorch's REINFORCE example.
-public func normalisedReturns(_ rewards: [Double], gamma: Double, eps: Double = 1.1920929e-07) -> [Double] {
+public func normalisedReturns(_ rewards: [Double], gamma: Double, eps: Double = 1.1920929e-07)
+  -> [Double]
+{
   var returns = [Double](repeating: 0, count: rewards.count)
   var g = 0.0
   for t in rewards.indices.reversed() {
@@ -61,12 +64,15 @@ public func normalisedReturns(_ rewards: [Double], gamma: Double, eps: Double = 
   }
   let n = Double(returns.count)
   let mean = returns.reduce(0, +) / n
-  let variance = returns.count > 1 ? returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
+  let variance =
+    returns.count > 1 ? returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
   return returns.map { ($0 - mean) / (variance.squareRoot() + eps) }
 }
 
 /// Trains a policy with REINFORCE; `report` receives each line to print.
-public func train(_ options: Options, report: (String) -> Void = { print($0) }) throws -> TrainingResult {
+public func train(_ options: Options, report: (String) -> Void = { print($0) }) throws
+  -> TrainingResult
+{
   if let threads = options.threads { setNumThreads(threads) }
   manualSeed(options.seed)
   // The environment has its own stream, so that its initial states do not depend on how many
@@ -103,9 +109,14 @@ public func train(_ options: Options, report: (String) -> Void = { print($0) }) 
 
     let reward = rewards.reduce(0, +)
     running = 0.05 * reward + 0.95 * running
-    records.append(EpisodeRecord(episode: episode, reward: reward, runningReward: running, elapsed: Date().timeIntervalSince(start)))
+    records.append(
+      EpisodeRecord(
+        episode: episode, reward: reward, runningReward: running,
+        elapsed: Date().timeIntervalSince(start)))
     if episode % options.logEvery == 0 {
-      report("episode \(episode), reward \(Int(reward)), running reward \(String(format: "%.2f", running))")
+      report(
+        "episode \(episode), reward \(Int(reward)), running reward \(String(format: "%.2f", running))"
+      )
     }
     if running >= options.solvedAt {
       solved = true
@@ -116,7 +127,10 @@ public func train(_ options: Options, report: (String) -> Void = { print($0) }) 
   if let path = options.logPath {
     var log = CSVLog(header: ["episode", "reward", "running_reward", "elapsed_seconds"])
     for r in records {
-      log.append([String(r.episode), String(Int(r.reward)), String(r.runningReward), String(format: "%.3f", r.elapsed)])
+      log.append([
+        String(r.episode), String(Int(r.reward)), String(r.runningReward),
+        String(format: "%.3f", r.elapsed),
+      ])
     }
     try log.write(to: URL(fileURLWithPath: path))
   }
@@ -136,6 +150,8 @@ public func learningCurve(_ records: [EpisodeRecord], solvedAt: Double, seed: UI
     series: [
       .init(name: "episode reward", points: Array(zip(episodes, records.map(\.reward)))),
       .init(name: "running reward", points: Array(zip(episodes, records.map(\.runningReward)))),
-      .init(name: "solved (\(Int(solvedAt)))", points: [(episodes.first ?? 1, solvedAt), (episodes.last ?? 1, solvedAt)]),
+      .init(
+        name: "solved (\(Int(solvedAt)))",
+        points: [(episodes.first ?? 1, solvedAt), (episodes.last ?? 1, solvedAt)]),
     ], yRange: 0...500)
 }

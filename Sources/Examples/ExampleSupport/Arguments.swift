@@ -65,11 +65,13 @@ public struct Arguments {
   }
 
   /// The value of `name` as an integer in `range`, or `defaultValue`.
-  public func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int
+  public func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws
+    -> Int
   {
     guard let text = values[name] else { return defaultValue }
     guard let value = Int(text), range.contains(value) else {
-      throw UsageError("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+      throw UsageError(
+        "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
     }
     return value
   }
@@ -80,26 +82,43 @@ public struct Arguments {
   {
     guard let text = values[name] else { return defaultValue }
     guard let value = Double(text), value.isFinite, range.contains(value) else {
-      throw UsageError("\(name) must be a number in [\(range.lowerBound), \(range.upperBound)], got '\(text)'")
+      throw UsageError(
+        "\(name) must be a number in [\(range.lowerBound), \(range.upperBound)], got '\(text)'")
     }
     return value
   }
 
-  /// The value of `name`, which must be one of `choices`, or `defaultValue`.
-  public func choice(_ name: String, default defaultValue: String, from choices: [String]) throws
-    -> String
-  {
+}
+
+/// A flag's typed set of values: an enum whose raw values are the spellings on the command line.
+public protocol CommandLineChoice: CaseIterable, RawRepresentable, Sendable
+where RawValue == String {}
+
+extension CommandLineChoice {
+  /// The spellings, separated by `|`, for usage texts.
+  public static var spellings: String { allCases.map(\.rawValue).joined(separator: "|") }
+}
+
+extension Arguments {
+  /// The value of `name` as one of `T`'s cases, or `defaultValue`; any other spelling throws a
+  /// ``UsageError`` listing the choices.
+  public func choice<T: CommandLineChoice>(_ name: String, default defaultValue: T) throws -> T {
     guard let text = values[name] else { return defaultValue }
-    guard choices.contains(text) else {
-      throw UsageError("\(name) must be one of \(choices.joined(separator: ", ")), got '\(text)'")
+    guard let value = T(rawValue: text) else {
+      throw UsageError(
+        "\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'"
+      )
     }
-    return text
+    return value
   }
 }
 
 /// Runs a command-line program: a ``UsageError`` prints one line, the usage and exits 2; any
-/// other error prints one line `error: …` and exits 1. No stack trace either way.
+/// other error prints one line `error: …` and exits 1. No stack trace either way. Standard
+/// output is made line-buffered first.
 public func runCommandLine(usage: String, _ body: () throws -> Void) -> Never {
+  // Line-buffered stdout: lines printed before a fatal error still reach a pipe.
+  makeStandardOutputLineBuffered()
   do {
     try body()
     exit(0)

@@ -13,7 +13,8 @@ public struct CSVLog {
 
   /// Appends a row (one field per column; empty for a missing value).
   public mutating func append(_ row: [String]) {
-    precondition(row.count == header.count, "CSVLog: \(row.count) fields for \(header.count) columns")
+    precondition(
+      row.count == header.count, "CSVLog: \(row.count) fields for \(header.count) columns")
     rows.append(row)
   }
 
@@ -33,7 +34,9 @@ public struct CSVLog {
     guard let text = try? String(contentsOf: url, encoding: .utf8) else {
       throw CheckpointError(source: url.path, "cannot read the CSV file (missing or unreadable)")
     }
-    let lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    let lines = text.split(whereSeparator: \.isNewline).map {
+      $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
     guard let header = lines.first, !header.isEmpty else {
       throw CheckpointError(source: url.path, "the CSV file is empty")
     }

@@ -18,7 +18,8 @@ public struct ProgressLine {
     let elapsed = Date().timeIntervalSince(start)
     let rate = elapsed > 0 ? Double(done) / elapsed : 0
     let eta = rate > 0 ? Double(total - step) / rate : 0
-    let line = String(format: "step %d/%d  %.1f steps/s  ETA %.0fs %@", step, total, rate, eta, extra)
+    let line = String(
+      format: "step %d/%d  %.1f steps/s  ETA %.0fs %@", step, total, rate, eta, extra)
     print("\r\u{1B}[K" + line, terminator: "")
     fflush(nil)
   }

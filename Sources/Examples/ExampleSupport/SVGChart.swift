@@ -1,4 +1,5 @@
 import Foundation
+import NN
 
 /// A self-contained SVG line chart with axes, tick labels, a title and a legend.
 public struct SVGChart {
@@ -12,12 +13,18 @@ public struct SVGChart {
     public var color: Int?
     /// Whether the line is dashed.
     public var dashed: Bool
+    /// Whether the points are drawn as dots, unconnected (a scatter plot).
+    public var scatter: Bool
     /// Creates a series.
-    public init(name: String, points: [(Double, Double)], color: Int? = nil, dashed: Bool = false) {
+    public init(
+      name: String, points: [(Double, Double)], color: Int? = nil, dashed: Bool = false,
+      scatter: Bool = false
+    ) {
       self.name = name
       self.points = points
       self.color = color
       self.dashed = dashed
+      self.scatter = scatter
     }
   }
 
@@ -31,12 +38,15 @@ public struct SVGChart {
   public var series: [Series]
   /// The y range, or `nil` to fit the data.
   public var yRange: ClosedRange<Double>?
+  /// The x range, or `nil` to fit the data.
+  public var xRange: ClosedRange<Double>?
 
   /// Creates a chart.
   public init(
     title: String, xLabel: String, yLabel: String, series: [Series],
-    yRange: ClosedRange<Double>? = nil
+    yRange: ClosedRange<Double>? = nil, xRange: ClosedRange<Double>? = nil
   ) {
+    self.xRange = xRange
     self.title = title
     self.xLabel = xLabel
     self.yLabel = yLabel
@@ -44,7 +54,9 @@ public struct SVGChart {
     self.yRange = yRange
   }
 
-  static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+  static let palette = [
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+  ]
 
   /// "Nice" tick values covering `lo…hi`.
   static func ticks(_ lo: Double, _ hi: Double, count: Int = 6) -> [Double] {
@@ -81,8 +93,8 @@ public struct SVGChart {
     let all = series.flatMap(\.points)
     let xs = all.map(\.0)
     let ys = all.map(\.1).filter(\.isFinite)
-    let xLo = xs.min() ?? 0
-    var xHi = xs.max() ?? 1
+    let xLo = xRange?.lowerBound ?? (xs.min() ?? 0)
+    var xHi = xRange?.upperBound ?? (xs.max() ?? 1)
     if xHi <= xLo { xHi = xLo + 1 }
     var yLo = yRange?.lowerBound ?? (ys.min() ?? 0)
     var yHi = yRange?.upperBound ?? (ys.max() ?? 1)
@@ -100,30 +112,44 @@ public struct SVGChart {
       """
     for t in Self.ticks(yLo, yHi) {
       let y = py(t)
-      s += "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(left + plotW)\" y2=\"\(y)\" stroke=\"#e5e5e5\"/>\n"
+      s +=
+        "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(left + plotW)\" y2=\"\(y)\" stroke=\"#e5e5e5\"/>\n"
       s += "<text x=\"\(left - 8)\" y=\"\(y + 4)\" text-anchor=\"end\">\(Self.label(t))</text>\n"
     }
     for t in Self.ticks(xLo, xHi) {
       let x = px(t)
-      s += "<line x1=\"\(x)\" y1=\"\(top + plotH)\" x2=\"\(x)\" y2=\"\(top + plotH + 5)\" stroke=\"black\"/>\n"
-      s += "<text x=\"\(x)\" y=\"\(top + plotH + 20)\" text-anchor=\"middle\">\(Self.label(t))</text>\n"
+      s +=
+        "<line x1=\"\(x)\" y1=\"\(top + plotH)\" x2=\"\(x)\" y2=\"\(top + plotH + 5)\" stroke=\"black\"/>\n"
+      s +=
+        "<text x=\"\(x)\" y=\"\(top + plotH + 20)\" text-anchor=\"middle\">\(Self.label(t))</text>\n"
     }
-    s += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"black\"/>\n"
-    s += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
-    s += "<text transform=\"translate(18 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
+    s +=
+      "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"black\"/>\n"
+    s +=
+      "<text x=\"\(left + plotW / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
+    s +=
+      "<text transform=\"translate(18 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
     for (i, line) in series.enumerated() {
       let color = Self.palette[(line.color ?? i) % Self.palette.count]
       let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
       let points = line.points.filter { $0.1.isFinite }
         .map { String(format: "%.1f,%.1f", px($0.0), py(Swift.min(Swift.max($0.1, yLo), yHi))) }
-      if points.count == 1 {
+      if line.scatter {
+        for p in points {
+          let xy = p.split(separator: ",")
+          s +=
+            "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"1.5\" fill=\"\(color)\" fill-opacity=\"0.6\"/>\n"
+        }
+      } else if points.count == 1 {
         let p = points[0].split(separator: ",")
         s += "<circle cx=\"\(p[0])\" cy=\"\(p[1])\" r=\"3\" fill=\"\(color)\"/>\n"
       } else if !points.isEmpty {
-        s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash) points=\"\(points.joined(separator: " "))\"/>\n"
+        s +=
+          "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash) points=\"\(points.joined(separator: " "))\"/>\n"
       }
       let ly = top + 10 + Double(i) * 20
-      s += "<line x1=\"\(left + plotW + 15)\" y1=\"\(ly)\" x2=\"\(left + plotW + 40)\" y2=\"\(ly)\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
+      s +=
+        "<line x1=\"\(left + plotW + 15)\" y1=\"\(ly)\" x2=\"\(left + plotW + 40)\" y2=\"\(ly)\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
       s += "<text x=\"\(left + plotW + 46)\" y=\"\(ly + 4)\">\(Self.escape(line.name))</text>\n"
     }
     return s + "</svg>\n"
@@ -134,5 +160,3 @@ public struct SVGChart {
     try writeAtomically(Data(svg.utf8), to: url)
   }
 }
-
-import NN

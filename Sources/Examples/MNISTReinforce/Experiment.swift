@@ -45,17 +45,19 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
   let test = try MNIST(split: .test, directory: directory)
 
   manualSeed(o.seed)
-  let policy: Module = o.model == "cnn" ? Policy() : MLPPolicy()
+  let policy: Module = o.model == .cnn ? Policy() : MLPPolicy()
   let optimizer = Adam(policy.parameters(), learningRate: o.learningRate)
   var first = 1
   if let resume = o.resumePath {
-    let metadata = try loadCheckpoint(model: policy, optimizer: optimizer, from: URL(fileURLWithPath: resume))
+    let metadata = try loadCheckpoint(
+      model: policy, optimizer: optimizer, from: URL(fileURLWithPath: resume))
     guard let step = metadata["step"].flatMap(Int.init) else {
       throw CheckpointError(source: resume, "no 'step' in the checkpoint's metadata")
     }
     for key in ["model", "objective", "baseline", "batch-size", "seed", "fixed-batch"] {
       if let saved = metadata[key], saved != o.metadataValue(key) {
-        throw CheckpointError(source: resume, "saved with --\(key) \(saved), but this run has \(o.metadataValue(key))")
+        throw CheckpointError(
+          source: resume, "saved with --\(key) \(saved), but this run has \(o.metadataValue(key))")
       }
     }
     first = step + 1
@@ -71,7 +73,8 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
   func save(_ step: Int) throws {
     guard let path = o.savePath else { return }
     try saveCheckpoint(
-      model: policy, optimizer: optimizer, metadata: o.metadata(step: step), to: URL(fileURLWithPath: path))
+      model: policy, optimizer: optimizer, metadata: o.metadata(step: step),
+      to: URL(fileURLWithPath: path))
   }
 
   for step in first...max(first, o.steps) where step <= o.steps {
@@ -101,10 +104,10 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
     let action = m.sample()
     let reward = action.eq(y)
     let loss: Tensor
-    if o.objective == "cross-entropy" {
+    if o.objective == .crossEntropy {
       loss = -m.logProb(y).mean()
     } else {
-      let advantage = o.baseline == "mean" ? reward - reward.mean() : reward
+      let advantage = o.baseline == .mean ? reward - reward.mean() : reward
       loss = (-m.logProb(action) * advantage).mean()
     }
     optimizer.zeroGrad()
@@ -139,8 +142,10 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
   }
   try save(o.steps)
   if let path = o.plotPath {
-    try learningCurve(title: "MNIST REINFORCE (\(o.model), \(o.objective))", logs: [("run", log)])
-      .write(to: URL(fileURLWithPath: path))
+    try learningCurve(
+      title: "MNIST REINFORCE (\(o.model.rawValue), \(o.objective.rawValue))", logs: [("run", log)]
+    )
+    .write(to: URL(fileURLWithPath: path))
   }
   result.seconds = progress.elapsed
   return result
@@ -150,9 +155,9 @@ extension Options {
   /// The settings a resumed run must share with the saved one.
   func metadataValue(_ key: String) -> String {
     switch key {
-    case "model": model
-    case "objective": objective
-    case "baseline": baseline
+    case "model": model.rawValue
+    case "objective": objective.rawValue
+    case "baseline": baseline.rawValue
     case "batch-size": String(batchSize)
     case "seed": String(seed)
     case "fixed-batch": String(fixedBatch)
@@ -183,10 +188,14 @@ public func learningCurve(title: String, logs: [(name: String, log: CSVLog)]) ->
       guard let s = Double(r[0]), let v = Double(r[3]) else { return nil }
       return (s, v)
     }
-    if !score.isEmpty { series.append(.init(name: "\(name): train score", points: score, color: index)) }
+    if !score.isEmpty {
+      series.append(.init(name: "\(name): train score", points: score, color: index))
+    }
     if !accuracy.isEmpty {
-      series.append(.init(name: "\(name): test accuracy", points: accuracy, color: index, dashed: true))
+      series.append(
+        .init(name: "\(name): test accuracy", points: accuracy, color: index, dashed: true))
     }
   }
-  return SVGChart(title: title, xLabel: "step", yLabel: "avg score / accuracy", series: series, yRange: 0...1)
+  return SVGChart(
+    title: title, xLabel: "step", yLabel: "avg score / accuracy", series: series, yRange: 0...1)
 }

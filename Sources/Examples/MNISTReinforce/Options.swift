@@ -1,6 +1,30 @@
 import ExampleSupport
 import Foundation
 
+/// The policy network.
+public enum PolicyModel: String, CommandLineChoice {
+  /// The original script's CNN.
+  case cnn
+  /// An MLP 784-128-10.
+  case mlp
+}
+
+/// What the policy is trained on.
+public enum Objective: String, CommandLineChoice {
+  /// REINFORCE with reward 1 for the right digit (the original).
+  case reinforce
+  /// Supervised cross-entropy on the labels, for comparison.
+  case crossEntropy = "cross-entropy"
+}
+
+/// The baseline subtracted from the reward in REINFORCE.
+public enum Baseline: String, CommandLineChoice {
+  /// None (the original).
+  case none
+  /// The batch's mean reward: advantage r − mean r.
+  case mean
+}
+
 /// The settings of one run of the experiment; the defaults reproduce the original script.
 public struct Options: Equatable, Sendable {
   /// The total number of training steps (a resumed run continues up to this step).
@@ -11,12 +35,12 @@ public struct Options: Equatable, Sendable {
   public var learningRate = 1e-3
   /// Seeds the initial weights, the data order, dropout and the sampled actions.
   public var seed: UInt64 = 0
-  /// `cnn` (the original's policy) or `mlp` (784-128-10).
-  public var model = "cnn"
-  /// `reinforce` (the original) or `cross-entropy` (supervised, for comparison).
-  public var objective = "reinforce"
-  /// `none` (the original) or `mean` (advantage r − mean r over the batch).
-  public var baseline = "none"
+  /// The policy network (the original's CNN by default).
+  public var model = PolicyModel.cnn
+  /// REINFORCE (the original) or supervised cross-entropy.
+  public var objective = Objective.reinforce
+  /// No baseline (the original) or the batch mean.
+  public var baseline = Baseline.none
   /// Train on the first batch every step, as the original's loop did.
   public var fixedBatch = false
   /// Evaluate test accuracy every N steps (0: only at the end).
@@ -83,9 +107,9 @@ public struct Options: Equatable, Sendable {
     batchSize = try args.int("--batch-size", default: batchSize, in: 1...60_000)
     learningRate = try args.double("--lr", default: learningRate, in: 1e-12...10)
     seed = UInt64(try args.int("--seed", default: 0, in: 0...Int.max))
-    model = try args.choice("--model", default: model, from: ["cnn", "mlp"])
-    objective = try args.choice("--objective", default: objective, from: ["reinforce", "cross-entropy"])
-    baseline = try args.choice("--baseline", default: baseline, from: ["none", "mean"])
+    model = try args.choice("--model", default: model)
+    objective = try args.choice("--objective", default: objective)
+    baseline = try args.choice("--baseline", default: baseline)
     fixedBatch = args.flag("--fixed-batch")
     evalEvery = try args.int("--eval-every", default: 0, in: 0...100_000_000)
     dataDirectory = args.string("--data-dir")

@@ -110,13 +110,13 @@ runCommandLine(usage: usage) {
   results["conv2d"] = convs
 
   var training = [[String: Any]]()
-  let models = (args.string("--models") ?? "cnn,mlp").split(separator: ",").map(String.init)
-  for model in models {
-    guard ["cnn", "mlp"].contains(model) else {
-      throw UsageError("--models takes cnn and/or mlp, got '\(model)'")
+  let names = (args.string("--models") ?? "cnn,mlp").split(separator: ",").map(String.init)
+  for name in names {
+    guard let model = PolicyModel(rawValue: name) else {
+      throw UsageError("--models takes \(PolicyModel.spellings) (comma-separated), got '\(name)'")
     }
     manualSeed(0)
-    let policy: Module = model == "cnn" ? Policy() : MLPPolicy()
+    let policy: Module = model == .cnn ? Policy() : MLPPolicy()
     let optimizer = Adam(policy.parameters())
     let x = Tensor.randn([128, 1, 28, 28], generator: generator)
     let y = Tensor(shape: [128], indices: (0..<128).map { $0 % 10 })
@@ -126,14 +126,14 @@ runCommandLine(usage: usage) {
     let faultsPerStep = Double(minorPageFaults() - faults) / Double(steps)
     let missesPerStep = Double(memoryStatistics().cacheMisses - misses) / Double(steps)
     training.append([
-      "model": model, "median_ms": ms, "images_per_s": 128_000 / ms,
+      "model": model.rawValue, "median_ms": ms, "images_per_s": 128_000 / ms,
       "page_faults_per_step": faultsPerStep, "new_buffers_per_step": missesPerStep,
     ])
     lines.append(
       String(
         format:
           "training step %@ (batch 128): median %.2f ms, %.0f images/s; per step %.0f page faults, %.1f new buffers ≥ 32 KiB",
-        model, ms, 128_000 / ms, faultsPerStep, missesPerStep))
+        model.rawValue, ms, 128_000 / ms, faultsPerStep, missesPerStep))
   }
   results["training"] = training
   results["peak_rss_bytes"] = peakRSS()
