@@ -44,6 +44,7 @@ let package = Package(
     .executable(name: "cartpole-reinforce", targets: ["cartpole-reinforce"]),
     .executable(name: "actor-critic", targets: ["actor-critic"]),
     .executable(name: "wgan-gp", targets: ["wgan-gp"]),
+    .executable(name: "vae", targets: ["vae"]),
     .executable(name: "benchmark", targets: ["benchmark"]),
   ],
   targets: [
@@ -83,6 +84,12 @@ let package = Package(
       name: "wgan-gp", dependencies: ["WGANGP", "ExampleSupport"],
       path: "Sources/Examples/wgan-gp", swiftSettings: fastMath),
     .target(
+      name: "VAE", dependencies: ["NN", "ExampleSupport"], path: "Sources/Examples/VAE",
+      swiftSettings: fastMath),
+    .executableTarget(
+      name: "vae", dependencies: ["VAE", "ExampleSupport"], path: "Sources/Examples/vae",
+      swiftSettings: fastMath),
+    .target(
       name: "CartPoleReinforce", dependencies: ["NN", "ExampleSupport", "Environments"],
       path: "Sources/Examples/CartPoleReinforce", swiftSettings: fastMath),
     .executableTarget(
@@ -99,7 +106,7 @@ let package = Package(
     .testTarget(
       name: "ExamplesTests",
       dependencies: [
-        "MNISTReinforce", "CartPoleReinforce", "ActorCritic", "WGANGP", "Environments", "ExampleSupport", "NN",
+        "MNISTReinforce", "CartPoleReinforce", "ActorCritic", "WGANGP", "VAE", "Environments", "ExampleSupport", "NN",
       ],
       swiftSettings: fastMath),
   ],
