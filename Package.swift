@@ -45,6 +45,7 @@ let package = Package(
     .executable(name: "actor-critic", targets: ["actor-critic"]),
     .executable(name: "wgan-gp", targets: ["wgan-gp"]),
     .executable(name: "vae", targets: ["vae"]),
+    .executable(name: "time-sequence", targets: ["time-sequence"]),
     .executable(name: "benchmark", targets: ["benchmark"]),
   ],
   targets: [
@@ -84,11 +85,17 @@ let package = Package(
       name: "wgan-gp", dependencies: ["WGANGP", "ExampleSupport"],
       path: "Sources/Examples/wgan-gp", swiftSettings: fastMath),
     .target(
-      name: "VAE", dependencies: ["NN", "ExampleSupport"], path: "Sources/Examples/VAE",
+      name: "VAEExample", dependencies: ["NN", "ExampleSupport"], path: "Sources/Examples/VAE",
       swiftSettings: fastMath),
     .executableTarget(
-      name: "vae", dependencies: ["VAE", "ExampleSupport"], path: "Sources/Examples/vae",
+      name: "vae", dependencies: ["VAEExample", "ExampleSupport"], path: "Sources/Examples/vae",
       swiftSettings: fastMath),
+    .target(
+      name: "TimeSequence", dependencies: ["NN", "ExampleSupport"],
+      path: "Sources/Examples/TimeSequence", swiftSettings: fastMath),
+    .executableTarget(
+      name: "time-sequence", dependencies: ["TimeSequence", "ExampleSupport"],
+      path: "Sources/Examples/time-sequence", swiftSettings: fastMath),
     .target(
       name: "CartPoleReinforce", dependencies: ["NN", "ExampleSupport", "Environments"],
       path: "Sources/Examples/CartPoleReinforce", swiftSettings: fastMath),
@@ -106,7 +113,7 @@ let package = Package(
     .testTarget(
       name: "ExamplesTests",
       dependencies: [
-        "MNISTReinforce", "CartPoleReinforce", "ActorCritic", "WGANGP", "VAE", "Environments", "ExampleSupport", "NN",
+        "MNISTReinforce", "CartPoleReinforce", "ActorCritic", "WGANGP", "VAEExample", "TimeSequence", "Environments", "ExampleSupport", "NN",
       ],
       swiftSettings: fastMath),
   ],

@@ -647,32 +647,42 @@ extension Kernels {
     if m == 0 || n == 0 { return }
     let rowStrideA = transA ? 1 : lda
     let depthStrideA = transA ? lda : 1
-    let operands = UncheckedSendable((a, b, c))
+    // With B transposed, B is first packed as Bᵀ [k, n], so that every row of C is an axpy
+    // along contiguous rows (vectorised across j). Each C[i, j] is still Σ_p A[i, p]·B[p, j]
+    // summed from zero in the order p = 0, 1, …, k − 1, then added to C when beta is 1, as the
+    // dot product would, so the bits do not depend on the layout.
+    var packed: UnsafeMutablePointer<Double>?
+    if transB {
+      let buffer = UnsafeMutablePointer<Double>.allocate(capacity: max(1, k * n))
+      for j in 0..<n {
+        let rowB = b + j * ldb
+        for p in 0..<k { buffer[p * n + j] = rowB[p] }
+      }
+      packed = buffer
+    }
+    defer { packed?.deallocate() }
+    let rowsB = UnsafePointer(packed) ?? b
+    let strideB = transB ? n : ldb
+    let operands = UncheckedSendable((a, rowsB, c))
     // Each row of C is computed by one task, with the same loop whatever the task count.
     let rowsPerTask = max(1, (1 << 16) / max(1, n * k))
     let tasks = (m + rowsPerTask - 1) / rowsPerTask
     parallelFor(tasks) { task in
       let (a, b, c) = operands.value
+      let sums = beta == 0 ? nil : UnsafeMutablePointer<Double>.allocate(capacity: n)
+      defer { sums?.deallocate() }
       for i in (task * rowsPerTask)..<min(m, (task + 1) * rowsPerTask) {
         let rowA = a + i * rowStrideA
         let rowC = c + i * ldc
-        if transB {
-          // C[i, j] (+)= Σ_p A[i, p]·B[j, p]: a dot product along B's contiguous rows.
-          for j in 0..<n {
-            let rowB = b + j * ldb
-            var sum = 0.0
-            for p in 0..<k { sum += rowA[p * depthStrideA] * rowB[p] }
-            rowC[j] = beta == 0 ? sum : rowC[j] + sum
-          }
-        } else {
-          // C[i, ·] (+)= Σ_p A[i, p]·B[p, ·]: axpy along B's contiguous rows.
-          if beta == 0 { rowC.update(repeating: 0, count: n) }
-          for p in 0..<k {
-            let scale = rowA[p * depthStrideA]
-            let rowB = b + p * ldb
-            for j in 0..<n { rowC[j] += scale * rowB[j] }
-          }
+        // C[i, ·] = Σ_p A[i, p]·B[p, ·]: axpy along B's contiguous rows, into C or a scratch row.
+        let target = sums ?? rowC
+        target.update(repeating: 0, count: n)
+        for p in 0..<k {
+          let scale = rowA[p * depthStrideA]
+          let rowB = b + p * strideB
+          for j in 0..<n { target[j] += scale * rowB[j] }
         }
+        if let sums { for j in 0..<n { rowC[j] += sums[j] } }
       }
     }
   }

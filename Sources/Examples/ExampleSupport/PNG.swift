@@ -6,7 +6,8 @@ import NN
 public enum PNG {
   /// The PNG bytes of a `width`×`height` greyscale image, row-major.
   public static func encode(grey pixels: [UInt8], width: Int, height: Int) -> Data {
-    precondition(pixels.count == width * height, "PNG: \(pixels.count) pixels for \(width)×\(height)")
+    precondition(
+      pixels.count == width * height, "PNG: \(pixels.count) pixels for \(width)×\(height)")
     var raw = [UInt8]()
     raw.reserveCapacity((width + 1) * height)
     for y in 0..<height {
@@ -18,7 +19,9 @@ public enum PNG {
     repeat {
       let n = min(65535, raw.count - offset)
       let last = offset + n == raw.count
-      zlib += [last ? 1 : 0, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
+      zlib += [
+        last ? 1 : 0, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF),
+      ]
       zlib += raw[offset..<(offset + n)]
       offset += n
     } while offset < raw.count
@@ -47,8 +50,12 @@ public enum PNG {
   /// Writes `images` [N, 1, H, W] (values in [0, 1]) as a grid of `columns` per row with
   /// `padding` black pixels between and around them, like torchvision's
   /// `save_image(images, path, nrow=columns)`, atomically.
-  public static func writeGrid(_ images: Tensor, columns: Int = 8, padding: Int = 2, to url: URL) throws {
-    precondition(images.rank == 4 && images.shape[1] == 1, "PNG.writeGrid: expected [N, 1, H, W], got \(images.shape)")
+  public static func writeGrid(_ images: Tensor, columns: Int = 8, padding: Int = 2, to url: URL)
+    throws
+  {
+    precondition(
+      images.rank == 4 && images.shape[1] == 1,
+      "PNG.writeGrid: expected [N, 1, H, W], got \(images.shape)")
     let (n, h, w) = (images.shape[0], images.shape[2], images.shape[3])
     let cols = min(columns, n)
     let rows = (n + cols - 1) / cols
@@ -61,7 +68,8 @@ public enum PNG {
       for y in 0..<h {
         for x in 0..<w {
           let value = min(max(v[(i * h + y) * w + x] * 255 + 0.5, 0), 255)
-          pixels[(padding + r * (h + padding) + y) * width + padding + c * (w + padding) + x] = UInt8(value)
+          pixels[(padding + r * (h + padding) + y) * width + padding + c * (w + padding) + x] =
+            UInt8(value)
         }
       }
     }

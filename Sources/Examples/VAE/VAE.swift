@@ -167,7 +167,8 @@ public func train(_ o: Options, report: (String) -> Void = { print($0) }) throws
         report(
           String(
             format: "Train Epoch: %d [%d/%d (%.0f%%)]\tLoss: %.6f", epoch, index * o.batchSize,
-            trainSet.count, 100 * Double(index) / Double(trainLoader.count), loss.item() / Double(data.shape[0])))
+            trainSet.count, 100 * Double(index) / Double(trainLoader.count),
+            loss.item() / Double(data.shape[0])))
       }
     }
     progress.finish()
@@ -183,22 +184,32 @@ public func train(_ o: Options, report: (String) -> Void = { print($0) }) throws
         if index == 0 {
           let n = min(data.shape[0], 8)
           let comparison = Tensor.cat(
-            [data.slice(dim: 0, start: 0, end: n), recon.reshape([-1, 1, 28, 28]).slice(dim: 0, start: 0, end: n)])
+            [
+              data.slice(dim: 0, start: 0, end: n),
+              recon.reshape([-1, 1, 28, 28]).slice(dim: 0, start: 0, end: n),
+            ])
           try PNG.writeGrid(
-            comparison, columns: n, to: results.appendingPathComponent("reconstruction_\(epoch).png"))
+            comparison, columns: n,
+            to: results.appendingPathComponent("reconstruction_\(epoch).png"))
         }
       }
     }
     let testMean = testLoss / Double(testSet.count)
     report(String(format: "====> Test set loss: %.4f", testMean))
     let sample = noGrad { model.decode(Tensor.randn([64, 20])) }
-    try PNG.writeGrid(sample.reshape([64, 1, 28, 28]), to: results.appendingPathComponent("sample_\(epoch).png"))
-    rows.append(EpochRow(epoch: epoch, trainLoss: trainMean, testLoss: testMean, elapsed: Date().timeIntervalSince(start)))
+    try PNG.writeGrid(
+      sample.reshape([64, 1, 28, 28]), to: results.appendingPathComponent("sample_\(epoch).png"))
+    rows.append(
+      EpochRow(
+        epoch: epoch, trainLoss: trainMean, testLoss: testMean,
+        elapsed: Date().timeIntervalSince(start)))
   }
   if let path = o.logPath {
     var log = CSVLog(header: ["epoch", "train_loss", "test_loss", "elapsed_seconds"])
     for r in rows {
-      log.append([String(r.epoch), String(r.trainLoss), String(r.testLoss), String(format: "%.3f", r.elapsed)])
+      log.append([
+        String(r.epoch), String(r.trainLoss), String(r.testLoss), String(format: "%.3f", r.elapsed),
+      ])
     }
     try log.write(to: URL(fileURLWithPath: path))
   }

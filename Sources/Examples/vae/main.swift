@@ -1,5 +1,5 @@
 import ExampleSupport
-import VAE
+import VAEExample
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 

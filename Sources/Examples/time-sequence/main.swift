@@ -1,0 +1,12 @@
+import ExampleSupport
+import TimeSequence
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+runCommandLine(usage: Options.usage) {
+  if Options.wantsHelp(arguments) {
+    print(Options.usage)
+    return
+  }
+  _ = try train(try Options(arguments: arguments))
+}
