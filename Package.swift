@@ -46,6 +46,7 @@ let package = Package(
     .executable(name: "wgan-gp", targets: ["wgan-gp"]),
     .executable(name: "vae", targets: ["vae"]),
     .executable(name: "time-sequence", targets: ["time-sequence"]),
+    .executable(name: "word-language-model", targets: ["word-language-model"]),
     .executable(name: "benchmark", targets: ["benchmark"]),
   ],
   targets: [
@@ -97,6 +98,12 @@ let package = Package(
       name: "time-sequence", dependencies: ["TimeSequence", "ExampleSupport"],
       path: "Sources/Examples/time-sequence", swiftSettings: fastMath),
     .target(
+      name: "WordLanguageModel", dependencies: ["NN", "ExampleSupport"],
+      path: "Sources/Examples/WordLanguageModel", swiftSettings: fastMath),
+    .executableTarget(
+      name: "word-language-model", dependencies: ["WordLanguageModel", "ExampleSupport"],
+      path: "Sources/Examples/word-language-model", swiftSettings: fastMath),
+    .target(
       name: "CartPoleReinforce", dependencies: ["NN", "ExampleSupport", "Environments"],
       path: "Sources/Examples/CartPoleReinforce", swiftSettings: fastMath),
     .executableTarget(
@@ -113,7 +120,7 @@ let package = Package(
     .testTarget(
       name: "ExamplesTests",
       dependencies: [
-        "MNISTReinforce", "CartPoleReinforce", "ActorCritic", "WGANGP", "VAEExample", "TimeSequence", "Environments", "ExampleSupport", "NN",
+        "MNISTReinforce", "CartPoleReinforce", "ActorCritic", "WGANGP", "VAEExample", "TimeSequence", "WordLanguageModel", "Environments", "ExampleSupport", "NN",
       ],
       swiftSettings: fastMath),
   ],

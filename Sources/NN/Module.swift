@@ -150,8 +150,20 @@ open class Module: @unchecked Sendable {
   }
 
   /// Every parameter of this module and its descendants, with its `state_dict` name, in
-  /// declaration order (depth first), like `named_parameters()`.
+  /// declaration order (depth first), like `named_parameters()`. A parameter shared by two
+  /// modules (tied weights, `decoder.weight = encoder.weight`) is listed once, under its first
+  /// name, as PyTorch does; ``stateDict()`` keeps both names.
   public func namedParameters() -> [(name: String, tensor: Tensor)] {
+    var result = [(name: String, tensor: Tensor)]()
+    for entry in namedParametersWithDuplicates()
+    where !result.contains(where: { $0.tensor.sharesStorage(with: entry.tensor) }) {
+      result.append(entry)
+    }
+    return result
+  }
+
+  /// Every parameter under every name it has, tied ones under each (the `state_dict` entries).
+  func namedParametersWithDuplicates() -> [(name: String, tensor: Tensor)] {
     var result = [(name: String, tensor: Tensor)]()
     var stack: [(prefix: String, module: Module)] = [("", self)]
     while let (prefix, module) = stack.popLast() {

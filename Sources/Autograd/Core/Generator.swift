@@ -9,8 +9,22 @@ import Synchronization
 public final class Generator: RandomNumberGenerator, Sendable {
   private let state: Mutex<(UInt64, UInt64, UInt64, UInt64)>
 
-  /// The process-wide default generator, seeded with 0 until ``manualSeed(_:)`` is called.
-  public static let `default` = Generator(seed: 0)
+  /// The process-wide generator, seeded with 0 until ``manualSeed(_:)`` is called.
+  private static let processDefault = Generator(seed: 0)
+  /// The generator that ``default`` names inside ``withDefault(_:_:)``.
+  @TaskLocal private static var scoped: Generator?
+
+  /// The default generator: the process-wide one, seeded with 0 until ``manualSeed(_:)`` is
+  /// called, or, inside ``withDefault(_:_:)``, the one given there.
+  public static var `default`: Generator { scoped ?? processDefault }
+
+  /// Runs `body` with `generator` as ``default`` on this task (and the tasks it creates), like
+  /// `torch.random.fork_rng()`: code that seeds and draws from the default generator inside
+  /// `body` (``manualSeed(_:)`` included) touches only `generator`, so concurrent runs, tests
+  /// say, cannot disturb each other's streams.
+  public static func withDefault<R>(_ generator: Generator, _ body: () throws -> R) rethrows -> R {
+    try $scoped.withValue(generator, operation: body)
+  }
 
   /// Creates a generator whose stream is determined by `seed`.
   public init(seed: UInt64) {

@@ -84,4 +84,14 @@ extension Tensor {
   ) -> Tensor {
     uniform(shape, dtype: dtype, generator: generator)
   }
+
+  /// Integers uniform in `low..<high` as an `int64` tensor, like `torch.randint(low, high, shape)`.
+  public static func randint(
+    _ low: Int, _ high: Int, _ shape: [Int], generator: Generator = .default
+  ) -> Tensor {
+    check(high > low, "randint: high \(high) must be greater than low \(low)")
+    let u = uniform(shape, dtype: .float64, generator: generator).doubleScalars
+    let span = Double(high - low)
+    return Tensor(shape: shape, indices: u.map { low + Swift.min(Int($0 * span), high - low - 1) })
+  }
 }

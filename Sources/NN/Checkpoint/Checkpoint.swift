@@ -4,7 +4,7 @@ extension Module {
   /// The parameters (frozen ones included) and the persistent buffers by their PyTorch
   /// `state_dict` names, like `model.state_dict()`.
   public func stateDict() -> [String: Tensor] {
-    var entries = namedParameters().map { ($0.name, $0.tensor.detached()) }
+    var entries = namedParametersWithDuplicates().map { ($0.name, $0.tensor.detached()) }
     entries += namedBuffersWithPersistence().filter(\.persistent).map {
       ($0.name, $0.tensor.detached())
     }
@@ -31,7 +31,7 @@ extension Module {
     throws -> LoadResult
   {
     let targets =
-      namedParameters().map { ($0.name, $0.tensor) }
+      namedParametersWithDuplicates().map { ($0.name, $0.tensor) }
       + namedBuffersWithPersistence().filter(\.persistent).map { ($0.name, $0.tensor) }
     var missing = [String]()
     for (name, p) in targets {
