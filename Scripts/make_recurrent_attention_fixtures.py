@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates PyTorch fixtures for Conv1d, ConvTranspose2d, RNN, LSTM, GRU, their cells,
-MultiheadAttention and scaled_dot_product_attention (run by hand; CI never needs torch).
+MultiheadAttention, scaled_dot_product_attention and TransformerEncoderLayer (run by hand; CI never needs torch).
 
 For each case, in float32 with PyTorch's initialisation under a seed, it saves the state_dict
 (`<case>.init.<key>`), the inputs (`<case>.in.<name>`; masks as int64 0/1), the outputs
@@ -95,6 +95,16 @@ record("sdpa", None, [("q", r(2, 2, 4, 3)), ("k", r(2, 2, 5, 3)), ("v", r(2, 2, 
        lambda _, q, k, v, a: [F.scaled_dot_product_attention(q, k, v, attn_mask=a.bool(), scale=0.7)])
 record("sdpa_causal", None, [("q", r(3, 5, 4)), ("k", r(3, 5, 4)), ("v", r(3, 5, 2))],
        lambda _, q, k, v: [F.scaled_dot_product_attention(q, k, v, is_causal=True)])
+enc = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0)
+with torch.no_grad():
+    for key, t in enc.named_parameters():
+        if key.endswith("bias") or key.startswith("norm"):
+            t.add_(torch.randn_like(t) * 0.3)
+record("encoder_layer", enc, [("x", r(5, 2, 8)), ("causal", causal)],
+       lambda m, x, c: [m(x, src_mask=c.bool())])
+record("encoder_layer_prenorm", nn.TransformerEncoderLayer(8, 4, dim_feedforward=12, dropout=0.0, norm_first=True,
+                                                           batch_first=True, activation="gelu"),
+       [("x", r(2, 5, 8))], lambda m, x: [m(x)])
 save_file({k: v.contiguous() for k, v in out.items()}, OUT)
 os.chmod(OUT, 0o644)
 print(f"wrote {OUT} ({len(out)} tensors)")

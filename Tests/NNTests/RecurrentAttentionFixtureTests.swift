@@ -76,6 +76,15 @@ struct RecurrentAttentionFixtureTests {
       Case(module: nil, inputs: ["q", "k", "v", "allow"]) { _, x in
         [scaledDotProductAttention(x[0], x[1], x[2], attnMask: .allow(x[3]), scale: 0.7)]
       }
+    case "encoder_layer":
+      Case(module: TransformerEncoderLayer(8, 2, dimFeedforward: 16, dropout: 0), inputs: ["x", "causal"]) { m, x in
+        [(m as! TransformerEncoderLayer)(x[0], mask: .block(x[1]))]
+      }
+    case "encoder_layer_prenorm":
+      Case(
+        module: TransformerEncoderLayer(8, 4, dimFeedforward: 12, dropout: 0, activation: .gelu, batchFirst: true, normFirst: true),
+        inputs: ["x"]
+      ) { m, x in [m!(x[0])] }
     default:
       Case(module: nil, inputs: ["q", "k", "v"]) { _, x in
         [scaledDotProductAttention(x[0], x[1], x[2], isCausal: true)]
@@ -87,7 +96,7 @@ struct RecurrentAttentionFixtureTests {
     "state_dict keys, outputs and gradients",
     arguments: [
       "conv1d", "convt", "rnn", "rnn_relu_bi", "lstm", "lstm_unbatched", "gru", "rnncell", "grucell",
-      "lstmcell", "mha", "mha_causal", "sdpa", "sdpa_causal",
+      "lstmcell", "mha", "mha_causal", "sdpa", "sdpa_causal", "encoder_layer", "encoder_layer_prenorm",
     ])
   func matchesPyTorch(_ name: String) throws {
     let f = Self.f

@@ -80,7 +80,7 @@ public final class TransformerEncoderLayer: Module, @unchecked Sendable {
   }
 
   /// The block without masks.
-  public override func forward(_ input: Tensor) -> Tensor { callAsFunction(input) }
+  public override func forward(_ input: Tensor) -> Tensor { callAsFunction(input, mask: nil) }
 }
 
 /// A stack of encoder blocks, like `torch.nn.TransformerEncoder(layer, numLayers)`: the blocks
@@ -114,5 +114,5 @@ public final class TransformerEncoder: Module, @unchecked Sendable {
   }
 
   /// The blocks without masks.
-  public override func forward(_ input: Tensor) -> Tensor { callAsFunction(input) }
+  public override func forward(_ input: Tensor) -> Tensor { callAsFunction(input, mask: nil) }
 }
