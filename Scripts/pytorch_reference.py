@@ -7,11 +7,14 @@ the same thread count, and prints both side by side with ratios. Run by hand; CI
 
 Workloads (batch 128): one REINFORCE training step of the original MNIST CNN and of an MLP
 784-128-10 (forward, Categorical sample, −log π(a)·r mean, backward, Adam step), conv2d forward
-and backward at the CNN's two layers, and float32 GEMM at 1024³ (numpy/OpenBLAS, with
+and backward at the CNN's two layers, the newer workloads of benchmark's --workloads (LSTM and
+Transformer language-model steps, a causal self-attention step, per-op overhead, float64 GEMM
+against numpy's dgemm), and float32 GEMM at 1024³ (numpy/OpenBLAS, with
 OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE removed for this process so OpenBLAS picks its best kernel).
 """
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -107,6 +110,62 @@ for name, c, o, size in [("conv1", 1, 32, 28), ("conv2", 32, 64, 26)]:
     bwd = timed(lambda: y.backward(g, retain_graph=True), 10)
     conv[name] = (fwd, bwd)
 
+# The newer workloads, defined as in Sources/Examples/benchmark/Workloads.swift.
+g = torch.Generator().manual_seed(3)
+lm_data = torch.randint(0, 10000, (35, 20), generator=g)
+lm_targets = torch.randint(0, 10000, (700,), generator=g)
+
+
+def lm_step_time(body_modules, body):
+    torch.manual_seed(0)
+    encoder, decoder = nn.Embedding(10000, 200), nn.Linear(200, 10000)
+    params = list(encoder.parameters()) + [p for m in body_modules for p in m.parameters()] + list(decoder.parameters())
+    opt = torch.optim.SGD(params, lr=20)
+
+    def step():
+        opt.zero_grad()
+        out = F.log_softmax(decoder(body(encoder(lm_data))).view(-1, 10000), dim=1)
+        F.nll_loss(out, lm_targets).backward()
+        torch.nn.utils.clip_grad_norm_(params, 0.25)
+        opt.step()
+    return timed(step, args.steps)
+
+
+lstm, drop = nn.LSTM(200, 200, 2, dropout=0.2), nn.Dropout(0.2)
+workloads = {"lstm_lm_step": lm_step_time([lstm], lambda x: drop(lstm(drop(x))[0]))}
+blocks = nn.TransformerEncoder(nn.TransformerEncoderLayer(200, 2, 200, 0.2), 2, enable_nested_tensor=False)
+causal = nn.Transformer.generate_square_subsequent_mask(35)
+workloads["transformer_lm_step"] = lm_step_time([blocks], lambda x: blocks(x * math.sqrt(200), mask=causal, is_causal=True))
+attention = nn.MultiheadAttention(128, 4, batch_first=True)
+att_opt = torch.optim.SGD(attention.parameters(), lr=0.01)
+att_x = torch.randn(32, 64, 128, generator=g)
+att_mask = nn.Transformer.generate_square_subsequent_mask(64)
+
+
+def attention_step():
+    att_opt.zero_grad()
+    y, _ = attention(att_x, att_x, att_x, need_weights=False, attn_mask=att_mask, is_causal=True)
+    y.pow(2).mean().backward()
+    att_opt.step()
+
+
+workloads["attention_step"] = timed(attention_step, args.steps)
+tiny = torch.randn(16, requires_grad=True)
+
+
+def overhead():
+    y = tiny
+    for _ in range(5000):
+        y = y * 1.0001
+        y = y + 0.001
+    y.sum().backward()
+    tiny.grad = None
+
+
+workloads["op_overhead"] = timed(overhead, max(3, args.steps // 4))
+a64, b64 = np.random.rand(1024, 1024), np.random.rand(1024, 1024)
+numpy_dgemm_gflops = 2 * 1024**3 / timed(lambda: a64 @ b64, 5) / 1e6
+
 rows = []
 square = next((g for g in ours.get("gemm", []) if g["name"].startswith("square")), None)
 if square:
@@ -118,6 +177,15 @@ for c in ours["conv2d"]:
 for t in ours["training"]:
     ms = theirs[t["model"]]
     rows.append((f"{t['model'].upper()} training step images/s", t["images_per_s"], 128000 / ms, t["images_per_s"] / (128000 / ms)))
+for w in ours.get("workloads", []):
+    name, ms = w["name"], w["median_ms"]
+    if name == "gemm_f64_1024":
+        gf = 2 * 1024**3 / ms / 1e6
+        rows.append(("float64 GEMM 1024³ GFLOPS (vs numpy dgemm)", gf, numpy_dgemm_gflops, gf / numpy_dgemm_gflops))
+    elif name == "op_overhead":
+        rows.append(("per-op overhead, µs per tiny op (fwd + bwd)", ms / 10, workloads[name] / 10, workloads[name] / ms))
+    else:
+        rows.append((f"{name} ms", ms, workloads[name], workloads[name] / ms))
 print(f"threads: {args.threads}, torch {torch.__version__}, numpy {np.__version__}")
 print(f"| workload | swift-autograd | PyTorch/numpy | speed ratio (ours ÷ theirs, >1 = faster) |")
 print("| --- | --- | --- | --- |")

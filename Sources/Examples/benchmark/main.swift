@@ -13,12 +13,15 @@ import NN
 
 let usage = """
   usage: benchmark [--threads N] [--steps N] [--json] [--skip-gemm] [--skip-conv] [--models cnn,mlp]
+                   [--workloads lstm,transformer,attention,overhead,gemm64]
     --threads N   compute threads (default: all cores)
     --steps N     timed training steps per model after warm-up (default 20)
     --json        print one JSON object instead of a table
     --skip-gemm   leave out the GEMM shapes
     --skip-conv   leave out the conv2d timings
     --models L    the training steps to time, comma-separated (default cnn,mlp)
+    --workloads L the newer workloads, comma-separated (default all; `none` for none): lstm and
+                  transformer language-model steps, attention, per-op overhead, float64 GEMM
   """
 
 /// Median of `values`.
@@ -64,7 +67,7 @@ func trainingStep(_ policy: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Te
 
 runCommandLine(usage: usage) {
   let args = try Arguments(
-    Array(CommandLine.arguments.dropFirst()), valued: ["--threads", "--steps", "--models"],
+    Array(CommandLine.arguments.dropFirst()), valued: ["--threads", "--steps", "--models", "--workloads"],
     boolean: ["--json", "--skip-gemm", "--skip-conv", "--help"])
   if args.flag("--help") {
     print(usage)
@@ -136,6 +139,20 @@ runCommandLine(usage: usage) {
         model.rawValue, ms, 128_000 / ms, faultsPerStep, missesPerStep))
   }
   results["training"] = training
+
+  let known: Set<String> = ["lstm", "transformer", "attention", "overhead", "gemm64"]
+  let selected = Set(
+    (args.string("--workloads") ?? known.sorted().joined(separator: ",")).split(separator: ",")
+      .map(String.init))
+  if !selected.isSubset(of: known.union(["none"])) {
+    throw UsageError("--workloads takes \(known.sorted().joined(separator: ", ")) or none, got '\(args.string("--workloads")!)'")
+  }
+  var workloads = [[String: Any]]()
+  for r in runModelWorkloads(steps: steps, selected: selected) {
+    workloads.append(["name": r.name, "median_ms": r.medianMs])
+    lines.append(String(format: "%@: median %.2f ms, %@", r.name, r.medianMs, r.detail))
+  }
+  results["workloads"] = workloads
   results["peak_rss_bytes"] = peakRSS()
   lines.append(String(format: "peak RSS %.0f MB", Double(peakRSS()) / 1e6))
 

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Draws the gallery's side-by-side charts and writes the results tables of
+Documentation/Examples.md from the logs that Scripts/gallery/run_gallery.sh wrote to
+Documentation/gallery/ (no torch needed). The tables go between the markers
+`<!-- results:NAME -->` and `<!-- /results:NAME -->` of Examples.md.
+
+    python3 Scripts/gallery/make_examples_md.py
+"""
+import csv
+import math
+import os
+import re
+import statistics
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+G = os.path.join(ROOT, "Documentation", "gallery")
+COLORS = {"ours": "#1f77b4", "PyTorch": "#d62728"}
+
+
+def read(name):
+    path = os.path.join(G, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+times = {r["run"]: float(r["seconds"]) for r in read("times.csv") or []}
+
+
+def chart(path, title, xlabel, ylabel, series, logy=False):
+    """series: list of (name, colour, dashed, [(x, y)])."""
+    W, H, L, R, T, B = 760, 420, 70, 190, 45, 55
+    pw, ph = W - L - R, H - T - B
+    pts = [p for _, _, _, s in series for p in s if p[1] is not None and math.isfinite(p[1])]
+    f = (lambda y: math.log10(y)) if logy else (lambda y: y)
+    xs, ys = [p[0] for p in pts], [f(p[1]) for p in pts]
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y0, y1 = min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 1
+    pad = (y1 - y0) * 0.05
+    y0, y1 = y0 - pad, y1 + pad
+    X = lambda x: L + (x - x0) / (x1 - x0) * pw
+    Y = lambda y: T + (1 - (f(y) - y0) / (y1 - y0)) * ph
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+           '<rect width="100%" height="100%" fill="white"/>',
+           f'<text x="{L + pw / 2}" y="26" text-anchor="middle" font-size="15" font-weight="bold">{title}</text>',
+           f'<rect x="{L}" y="{T}" width="{pw}" height="{ph}" fill="none" stroke="black"/>']
+    for k in range(6):
+        yv = y0 + (y1 - y0) * k / 5
+        label = 10 ** yv if logy else yv
+        yy = T + (1 - k / 5) * ph
+        out.append(f'<line x1="{L}" y1="{yy:.1f}" x2="{L + pw}" y2="{yy:.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{L - 6}" y="{yy + 4:.1f}" text-anchor="end">{label:.3g}</text>')
+        xv = x0 + (x1 - x0) * k / 5
+        out.append(f'<text x="{L + k / 5 * pw:.1f}" y="{T + ph + 18}" text-anchor="middle">{xv:.4g}</text>')
+    out.append(f'<text x="{L + pw / 2}" y="{H - 12}" text-anchor="middle">{xlabel}</text>')
+    out.append(f'<text transform="translate(16 {T + ph / 2}) rotate(-90)" text-anchor="middle">{ylabel}</text>')
+    for i, (name, colour, dashed, s) in enumerate(series):
+        s = [p for p in s if p[1] is not None and math.isfinite(p[1])]
+        dash = ' stroke-dasharray="6 4"' if dashed else ""
+        if len(s) == 1:
+            out.append(f'<circle cx="{X(s[0][0]):.1f}" cy="{Y(s[0][1]):.1f}" r="3" fill="{colour}"/>')
+        elif s:
+            pts = " ".join(f"{X(x):.1f},{Y(y):.1f}" for x, y in s)
+            out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dash} points="{pts}"/>')
+        ly = T + 12 + i * 18
+        out.append(f'<line x1="{L + pw + 12}" y1="{ly}" x2="{L + pw + 36}" y2="{ly}" stroke="{colour}" stroke-width="2"{dash}/>')
+        out.append(f'<text x="{L + pw + 42}" y="{ly + 4}">{name}</text>')
+    out.append("</svg>\n")
+    with open(os.path.join(G, path), "w") as fh:
+        fh.write("\n".join(out))
+
+
+def mean_spread(values):
+    if len(values) == 1:
+        return f"{values[0]:.4g}"
+    return f"{statistics.mean(values):.4g} ± {statistics.stdev(values):.2g}"
+
+
+tables = {}
+
+# actor-critic: episodes to solve, final running reward, time per episode and per env step.
+rows, series = [], []
+for who, tag in (("ours", "ours"), ("PyTorch", "torch")):
+    solved, secs, per_step = [], [], []
+    for k, seed in enumerate((543, 1, 2)):
+        log = read(f"actor-critic-{tag}-{seed}.csv")
+        if not log:
+            continue
+        ep = [int(r["episode"]) for r in log]
+        run = [float(r["running_reward"]) for r in log]
+        steps = sum(int(r["reward"]) for r in log)
+        solved.append(ep[-1] if run[-1] > 475 else float("nan"))
+        t = times.get(f"actor-critic-{tag}-{seed}")
+        secs.append(t)
+        per_step.append(float(log[-1]["elapsed_seconds"]) / steps * 1e6)
+        series.append((f"{who}, seed {seed}", COLORS[who], k > 0, list(zip(ep, run))))
+    if solved:
+        rows.append(f"| {who} | {', '.join(str(int(s)) if s == s else 'not solved' for s in solved)} | "
+                    f"{mean_spread(per_step)} µs | {', '.join(f'{t:.1f}' for t in secs if t)} s |")
+if series:
+    chart("actor-critic.svg", "actor-critic on CartPole-v1: running reward", "episode", "running reward", series)
+    tables["actor-critic"] = "\n".join([
+        "| | episodes to solve (seeds 543, 1, 2) | time per environment step (mean ± sd) | wall time per run |",
+        "| --- | --- | --- | --- |"] + rows)
+
+# wgan-gp
+rows, series = [], []
+for who, tag in (("ours", "ours"), ("PyTorch", "torch")):
+    log = read(f"wgan-gp-{tag}-0.csv")
+    if not log:
+        continue
+    x = [int(r["step"]) for r in log]
+    series.append((f"{who}: mean distance", COLORS[who], False, list(zip(x, [float(r["mean_distance"]) for r in log]))))
+    last = log[-1]
+    per_step = float(last["elapsed_seconds"]) / int(last["step"]) * 1000
+    rows.append(f"| {who} | {last['modes']}/8 | {float(last['mean_distance']):.3f} | {float(last['wasserstein']):.3f} | "
+                f"{per_step:.1f} ms | {times.get(f'wgan-gp-{tag}-0', float('nan')):.0f} s |")
+if series:
+    chart("wgan-gp.svg", "wgan-gp on eight Gaussians: distance to the nearest mode", "generator iteration", "mean distance", series)
+    tables["wgan-gp"] = "\n".join([
+        "| | modes covered | mean distance to nearest mode | Wasserstein estimate | time per generator step | wall time |",
+        "| --- | --- | --- | --- | --- | --- |"] + rows)
+
+# vae
+rows, series = [], []
+for who, tag in (("ours", "ours"), ("PyTorch", "torch")):
+    log = read(f"vae-{tag}-1.csv")
+    if not log:
+        continue
+    e = [int(r["epoch"]) for r in log]
+    series.append((f"{who}: train", COLORS[who], False, list(zip(e, [float(r["train_loss"]) for r in log]))))
+    series.append((f"{who}: test", COLORS[who], True, list(zip(e, [float(r["test_loss"]) for r in log]))))
+    last = log[-1]
+    rows.append(f"| {who} | {float(last['train_loss']):.2f} | {float(last['test_loss']):.2f} | "
+                f"{float(last['elapsed_seconds']) / len(log):.1f} s | {times.get(f'vae-{tag}-1', float('nan')):.0f} s |")
+if series:
+    chart("vae.svg", "vae on MNIST: loss per image", "epoch", "loss", series)
+    tables["vae"] = "\n".join([
+        "| | train loss (epoch 10) | test loss (epoch 10) | time per epoch | wall time |",
+        "| --- | --- | --- | --- | --- |"] + rows)
+
+# time-sequence
+rows, series = [], []
+for who, tag in (("ours", "ours"), ("PyTorch", "torch")):
+    log = read(f"time-sequence-{tag}-0.csv")
+    if not log:
+        continue
+    s = [int(r["step"]) for r in log]
+    series.append((f"{who}: test loss", COLORS[who], who == "PyTorch", list(zip(s, [float(r["test_loss"]) for r in log]))))
+    last = log[-1]
+    rows.append(f"| {who} | {float(last['train_loss']):.6g} | {float(last['test_loss']):.6g} | "
+                f"{float(last['elapsed_seconds']) / len(log):.1f} s | {times.get(f'time-sequence-{tag}-0', float('nan')):.0f} s |")
+if series:
+    chart("time-sequence.svg", "time-sequence: test loss per LBFGS step", "step", "test loss", series, logy=True)
+    tables["time-sequence"] = "\n".join([
+        "| | train loss (last step, first evaluation) | test loss | time per LBFGS step | wall time |",
+        "| --- | --- | --- | --- | --- |"] + rows)
+
+# word-language-model
+rows, series = [], []
+for variant in ("lstm", "transformer"):
+    for who, tag in (("ours", "ours"), ("PyTorch", "torch")):
+        log = read(f"word-language-model-{variant}-{tag}.csv")
+        if not log:
+            continue
+        epochs = [r for r in log if r["epoch"] != "test"]
+        test = [r for r in log if r["epoch"] == "test"][0]
+        series.append((f"{who}, {variant}", COLORS[who], variant == "transformer",
+                       [(int(r["epoch"]), float(r["valid_ppl"])) for r in epochs]))
+        rows.append(f"| {variant} | {who} | {float(epochs[-1]['valid_ppl']):.1f} | {float(test['valid_ppl']):.1f} | "
+                    f"{float(epochs[-1]['elapsed_seconds']) / len(epochs):.1f} s | "
+                    f"{times.get(f'word-language-model-{variant}-{tag}', float('nan')):.0f} s |")
+if series:
+    chart("word-language-model.svg", "word-language-model on KJV: validation perplexity", "epoch", "perplexity", series, logy=True)
+    tables["word-language-model"] = "\n".join([
+        "| model | | valid ppl (last epoch) | test ppl | time per epoch | wall time |",
+        "| --- | --- | --- | --- | --- | --- |"] + rows)
+
+md_path = os.path.join(ROOT, "Documentation", "Examples.md")
+md = open(md_path).read()
+for name, table in tables.items():
+    md = re.sub(rf"<!-- results:{name} -->.*?<!-- /results:{name} -->",
+                f"<!-- results:{name} -->\n{table}\n<!-- /results:{name} -->", md, flags=re.S)
+open(md_path, "w").write(md)
+print("updated", ", ".join(tables))
