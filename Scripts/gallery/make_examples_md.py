@@ -104,40 +104,64 @@ if series:
         "| | episodes to solve (seeds 543, 1, 2) | time per environment step (mean ± sd) | wall time per run |",
         "| --- | --- | --- | --- |"] + rows)
 
+def seeds_of(prefix):
+    """The seeds with a log `prefix-SEED.csv`, in order of the run."""
+    found = []
+    for run in times:
+        if run.startswith(prefix + "-") and os.path.exists(os.path.join(G, run + ".csv")):
+            found.append(run[len(prefix) + 1:])
+    return found
+
+
+def walls(prefix, runs):
+    """The wall times of the runs, comma-separated."""
+    return ", ".join("%.0f" % times[prefix + "-" + seed] for seed, _, _ in runs)
+
+
+def per_seed(prefix, final):
+    """[(seed, log, final(log))] for every seed of `prefix`."""
+    return [(seed, read(f"{prefix}-{seed}.csv"), final(read(f"{prefix}-{seed}.csv"))) for seed in seeds_of(prefix)]
+
+
 # wgan-gp
 rows, series = [], []
 for who, tag in (("ours", "ours"), ("PyTorch", "torch")):
-    log = read(f"wgan-gp-{tag}-0.csv")
-    if not log:
+    runs = per_seed(f"wgan-gp-{tag}", lambda log: log[-1])
+    if not runs:
         continue
-    x = [int(r["step"]) for r in log]
-    series.append((f"{who}: mean distance", COLORS[who], False, list(zip(x, [float(r["mean_distance"]) for r in log]))))
-    last = log[-1]
-    per_step = float(last["elapsed_seconds"]) / int(last["step"]) * 1000
-    rows.append(f"| {who} | {last['modes']}/8 | {float(last['mean_distance']):.3f} | {float(last['wasserstein']):.3f} | "
-                f"{per_step:.1f} ms | {times.get(f'wgan-gp-{tag}-0', float('nan')):.0f} s |")
+    for k, (seed, log, _) in enumerate(runs):
+        x = [int(r["step"]) for r in log]
+        series.append((f"{who}, seed {seed}", COLORS[who], k > 0, list(zip(x, [float(r["mean_distance"]) for r in log]))))
+    lasts = [last for _, _, last in runs]
+    ms = [float(l["elapsed_seconds"]) / int(l["step"]) * 1000 for l in lasts]
+    rows.append(f"| {who} | {', '.join(l['modes'] for l in lasts)} of 8 | {mean_spread([float(l['mean_distance']) for l in lasts])} | "
+                f"{mean_spread([float(l['wasserstein']) for l in lasts])} | {mean_spread(ms)} ms | "
+                f"{walls('wgan-gp-' + tag, runs)} s |")
 if series:
     chart("wgan-gp.svg", "wgan-gp on eight Gaussians: distance to the nearest mode", "generator iteration", "mean distance", series)
     tables["wgan-gp"] = "\n".join([
-        "| | modes covered | mean distance to nearest mode | Wasserstein estimate | time per generator step | wall time |",
+        f"| | modes covered (seeds {', '.join(seeds_of('wgan-gp-ours'))}) | mean distance to nearest mode (mean ± sd) | Wasserstein estimate | time per generator step | wall time per run |",
         "| --- | --- | --- | --- | --- | --- |"] + rows)
 
 # vae
 rows, series = [], []
 for who, tag in (("ours", "ours"), ("PyTorch", "torch")):
-    log = read(f"vae-{tag}-1.csv")
-    if not log:
+    runs = per_seed(f"vae-{tag}", lambda log: log[-1])
+    if not runs:
         continue
-    e = [int(r["epoch"]) for r in log]
-    series.append((f"{who}: train", COLORS[who], False, list(zip(e, [float(r["train_loss"]) for r in log]))))
-    series.append((f"{who}: test", COLORS[who], True, list(zip(e, [float(r["test_loss"]) for r in log]))))
-    last = log[-1]
-    rows.append(f"| {who} | {float(last['train_loss']):.2f} | {float(last['test_loss']):.2f} | "
-                f"{float(last['elapsed_seconds']) / len(log):.1f} s | {times.get(f'vae-{tag}-1', float('nan')):.0f} s |")
+    for k, (seed, log, _) in enumerate(runs):
+        e = [int(r["epoch"]) for r in log]
+        if k == 0:
+            series.append((f"{who}: train", COLORS[who], False, list(zip(e, [float(r["train_loss"]) for r in log]))))
+        series.append((f"{who}: test, seed {seed}", COLORS[who], True, list(zip(e, [float(r["test_loss"]) for r in log]))))
+    lasts = [last for _, _, last in runs]
+    rows.append(f"| {who} | {mean_spread([float(l['train_loss']) for l in lasts])} | {mean_spread([float(l['test_loss']) for l in lasts])} | "
+                f"{mean_spread([float(l['elapsed_seconds']) / int(l['epoch']) for l in lasts])} s | "
+                f"{walls('vae-' + tag, runs)} s |")
 if series:
     chart("vae.svg", "vae on MNIST: loss per image", "epoch", "loss", series)
     tables["vae"] = "\n".join([
-        "| | train loss (epoch 10) | test loss (epoch 10) | time per epoch | wall time |",
+        f"| | train loss, epoch 10 (seeds {', '.join(seeds_of('vae-ours'))}, mean ± sd) | test loss, epoch 10 | time per epoch | wall time per run |",
         "| --- | --- | --- | --- | --- |"] + rows)
 
 # time-sequence
@@ -146,8 +170,8 @@ for who, tag in (("ours", "ours"), ("PyTorch", "torch")):
     log = read(f"time-sequence-{tag}-0.csv")
     if not log:
         continue
-    s = [int(r["step"]) for r in log]
-    series.append((f"{who}: test loss", COLORS[who], who == "PyTorch", list(zip(s, [float(r["test_loss"]) for r in log]))))
+    st = [int(r["step"]) for r in log]
+    series.append((f"{who}: test loss", COLORS[who], who == "PyTorch", list(zip(st, [float(r["test_loss"]) for r in log]))))
     last = log[-1]
     rows.append(f"| {who} | {float(last['train_loss']):.6g} | {float(last['test_loss']):.6g} | "
                 f"{float(last['elapsed_seconds']) / len(log):.1f} s | {times.get(f'time-sequence-{tag}-0', float('nan')):.0f} s |")
@@ -161,21 +185,27 @@ if series:
 rows, series = [], []
 for variant in ("lstm", "transformer"):
     for who, tag in (("ours", "ours"), ("PyTorch", "torch")):
-        log = read(f"word-language-model-{variant}-{tag}.csv")
-        if not log:
+        runs = per_seed(f"word-language-model-{variant}-{tag}", lambda log: log)
+        if not runs:
             continue
-        epochs = [r for r in log if r["epoch"] != "test"]
-        test = [r for r in log if r["epoch"] == "test"][0]
-        series.append((f"{who}, {variant}", COLORS[who], variant == "transformer",
-                       [(int(r["epoch"]), float(r["valid_ppl"])) for r in epochs]))
-        rows.append(f"| {variant} | {who} | {float(epochs[-1]['valid_ppl']):.1f} | {float(test['valid_ppl']):.1f} | "
-                    f"{float(epochs[-1]['elapsed_seconds']) / len(epochs):.1f} s | "
-                    f"{times.get(f'word-language-model-{variant}-{tag}', float('nan')):.0f} s |")
+        valid, test, epoch_s = [], [], []
+        for k, (seed, log, _) in enumerate(runs):
+            epochs = [r for r in log if r["epoch"] != "test"]
+            t = [r for r in log if r["epoch"] == "test"][0]
+            if k == 0:
+                series.append((f"{who}, {variant}", COLORS[who], variant == "transformer",
+                               [(int(r["epoch"]), float(r["valid_ppl"])) for r in epochs]))
+            valid.append(float(epochs[-1]["valid_ppl"]))
+            test.append(float(t["valid_ppl"]))
+            epoch_s.append(float(epochs[-1]["elapsed_seconds"]) / len(epochs))
+        rows.append(f"| {variant} | {who} | {', '.join(seed for seed, _, _ in runs)} | {mean_spread(valid)} | {mean_spread(test)} | "
+                    f"{mean_spread(epoch_s)} s | "
+                    f"{walls('word-language-model-' + variant + '-' + tag, runs)} s |")
 if series:
-    chart("word-language-model.svg", "word-language-model on KJV: validation perplexity", "epoch", "perplexity", series, logy=True)
+    chart("word-language-model.svg", "word-language-model on KJV: validation perplexity (first seed)", "epoch", "perplexity", series, logy=True)
     tables["word-language-model"] = "\n".join([
-        "| model | | valid ppl (last epoch) | test ppl | time per epoch | wall time |",
-        "| --- | --- | --- | --- | --- | --- |"] + rows)
+        "| model | | seeds | valid ppl, last epoch (mean ± sd) | test ppl | time per epoch | wall time per run |",
+        "| --- | --- | --- | --- | --- | --- | --- |"] + rows)
 
 md_path = os.path.join(ROOT, "Documentation", "Examples.md")
 md = open(md_path).read()

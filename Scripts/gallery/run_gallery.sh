@@ -2,7 +2,7 @@
 # Runs each gallery example and its PyTorch twin one after the other (never at the same time),
 # on 2 threads, and writes their CSV logs and wall times to Documentation/gallery/. Then run
 # Scripts/gallery/make_examples_md.py to draw the charts and the table. Needs torch; takes
-# about 25 minutes on 2 cores.
+# about 50 minutes on 2 cores.
 #
 #   swift build -c release && bash Scripts/gallery/run_gallery.sh
 set -euo pipefail
@@ -24,16 +24,23 @@ for seed in 543 1 2; do
   timed "actor-critic-ours-$seed" "$bin/actor-critic" --seed "$seed" --threads 2 --log "$out/actor-critic-ours-$seed.csv"
   timed "actor-critic-torch-$seed" python3 Scripts/gallery/actor_critic.py --seed "$seed" --threads 2 --log "$out/actor-critic-torch-$seed.csv"
 done
-timed "wgan-gp-ours-0" "$bin/wgan-gp" --seed 0 --threads 2 --log "$out/wgan-gp-ours-0.csv" --plot "$out/wgan-gp-ours-0.svg"
-timed "wgan-gp-torch-0" python3 Scripts/gallery/wgan_gp.py --seed 0 --threads 2 --log "$out/wgan-gp-torch-0.csv"
-timed "vae-ours-1" "$bin/vae" --seed 1 --threads 2 --epochs 10 --results "$out/vae" --log "$out/vae-ours-1.csv"
-find "$out/vae" -name "*.png" ! -name "*_10.png" -delete  # keep the last epoch's grids
-timed "vae-torch-1" python3 Scripts/gallery/vae.py --seed 1 --threads 2 --epochs 10 --log "$out/vae-torch-1.csv"
+for seed in 0 1 2; do
+  timed "wgan-gp-ours-$seed" "$bin/wgan-gp" --seed "$seed" --threads 2 --log "$out/wgan-gp-ours-$seed.csv" --plot "$out/wgan-gp-ours-$seed.svg"
+  timed "wgan-gp-torch-$seed" python3 Scripts/gallery/wgan_gp.py --seed "$seed" --threads 2 --log "$out/wgan-gp-torch-$seed.csv"
+done
+for seed in 1 2 3; do
+  timed "vae-ours-$seed" "$bin/vae" --seed "$seed" --threads 2 --epochs 10 --results "$out/vae-$seed" --log "$out/vae-ours-$seed.csv"
+  timed "vae-torch-$seed" python3 Scripts/gallery/vae.py --seed "$seed" --threads 2 --epochs 10 --log "$out/vae-torch-$seed.csv"
+done
+mv "$out/vae-1" "$out/vae.new" && rm -rf "$out"/vae-[0-9] "$out/vae" && mv "$out/vae.new" "$out/vae"
+find "$out/vae" -name "*.png" ! -name "*_10.png" -delete  # keep seed 1's last grids
 timed "time-sequence-ours-0" "$bin/time-sequence" --threads 2 --save-initial /tmp/ts-init.safetensors --log "$out/time-sequence-ours-0.csv" --plot "$out/time-sequence-ours-0.svg"
 timed "time-sequence-torch-0" python3 Scripts/gallery/time_sequence.py --threads 2 --init /tmp/ts-init.safetensors --log "$out/time-sequence-torch-0.csv"
-timed "word-language-model-lstm-ours" "$bin/word-language-model" --threads 2 --save /tmp/wlm.safetensors --log "$out/word-language-model-lstm-ours.csv"
-timed "word-language-model-lstm-torch" python3 Scripts/gallery/word_language_model.py --threads 2 --log "$out/word-language-model-lstm-torch.csv"
-timed "word-language-model-transformer-ours" "$bin/word-language-model" --model Transformer --lr 5 --threads 2 --save /tmp/wlmt.safetensors --log "$out/word-language-model-transformer-ours.csv"
-timed "word-language-model-transformer-torch" python3 Scripts/gallery/word_language_model.py --model Transformer --lr 5 --threads 2 --log "$out/word-language-model-transformer-torch.csv"
-"$bin/word-language-model" generate --checkpoint /tmp/wlm.safetensors --words 100 --outf "$out/generated.txt" > /dev/null
+for seed in 1111 1 2; do
+  timed "word-language-model-lstm-ours-$seed" "$bin/word-language-model" --seed "$seed" --threads 2 --save "/tmp/wlm-$seed.safetensors" --log "$out/word-language-model-lstm-ours-$seed.csv"
+  timed "word-language-model-lstm-torch-$seed" python3 Scripts/gallery/word_language_model.py --seed "$seed" --threads 2 --log "$out/word-language-model-lstm-torch-$seed.csv"
+done
+timed "word-language-model-transformer-ours-1111" "$bin/word-language-model" --model Transformer --lr 5 --threads 2 --save /tmp/wlmt.safetensors --log "$out/word-language-model-transformer-ours-1111.csv"
+timed "word-language-model-transformer-torch-1111" python3 Scripts/gallery/word_language_model.py --model Transformer --lr 5 --threads 2 --log "$out/word-language-model-transformer-torch-1111.csv"
+"$bin/word-language-model" generate --checkpoint /tmp/wlm-1111.safetensors --words 100 --outf "$out/generated.txt" > /dev/null
 echo "gallery runs: done"
