@@ -113,6 +113,11 @@ extension Arguments {
   }
 }
 
+/// Whether `arguments` ask for the help text (`--help` or `-h`), shared by every example.
+public func wantsHelp(_ arguments: [String]) -> Bool {
+  arguments.contains("--help") || arguments.contains("-h")
+}
+
 /// Runs a command-line program: a ``UsageError`` prints one line, the usage and exits 2; any
 /// other error prints one line `error: …` and exits 1. No stack trace either way. Standard
 /// output is made line-buffered first.

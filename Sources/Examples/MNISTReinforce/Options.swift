@@ -124,8 +124,4 @@ public struct Options: Equatable, Sendable {
     if saveEvery > 0 && savePath == nil { throw UsageError("--save-every needs --save FILE") }
   }
 
-  /// Whether `--help` was asked for.
-  public static func wantsHelp(_ arguments: [String]) -> Bool {
-    arguments.contains("--help") || arguments.contains("-h")
-  }
 }

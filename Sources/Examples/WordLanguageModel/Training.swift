@@ -81,10 +81,6 @@ public struct Options: Sendable {
       --help              show this text
     """
 
-  /// Whether the arguments ask for the help text.
-  public static func wantsHelp(_ arguments: [String]) -> Bool {
-    arguments.contains("--help") || arguments.contains("-h")
-  }
 
   /// Parses `arguments` (without the program name); throws a ``UsageError`` naming the problem.
   public init(arguments: [String]) throws {

@@ -4,7 +4,7 @@ import ExampleSupport
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 runCommandLine(usage: Options.usage) {
-  if Options.wantsHelp(arguments) {
+  if wantsHelp(arguments) {
     print(Options.usage)
     return
   }

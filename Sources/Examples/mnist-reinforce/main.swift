@@ -6,7 +6,7 @@ import NN
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 runCommandLine(usage: Options.usage) {
-  if Options.wantsHelp(arguments) {
+  if wantsHelp(arguments) {
     print(Options.usage)
     return
   }
