@@ -1,0 +1,55 @@
+import Autograd
+import Foundation
+import Testing
+
+@testable import AutogradKernels
+
+/// Long sums: blocked and pairwise, so a float32 sum of a million terms keeps its precision,
+/// while sums of up to `Kernels.sumBlock` terms stay the plain left-to-right sum.
+@Suite("sum kernels")
+struct ReductionTests {
+  /// The float32 values 0.01·(1 + i mod 7), exactly summed in float64.
+  static func values(_ n: Int) -> ([Float], Double) {
+    let v = (0..<n).map { Float(0.01) * Float(1 + $0 % 7) }
+    return (v, v.reduce(0.0) { $0 + Double($1) })
+  }
+
+  @Test("a float32 sum of 2²⁰ terms is within 1e-6 of the exact sum (a plain loop is ~1e-3 off)")
+  func longSumIsAccurate() {
+    let n = 1 << 20
+    let (v, exact) = Self.values(n)
+    let total = Double(Tensor(shape: [n], scalars: v).sum().item())
+    #expect(abs(total - exact) / exact < 1e-6, "sum \(total), exact \(exact)")
+    // The plain loop really is that far off here, so the check above can fail.
+    var plain: Float = 0
+    for x in v { plain += x }
+    #expect(abs(Double(plain) - exact) / exact > 1e-4)
+    // The norm of a long vector (gradient clipping's total norm) is accurate too.
+    let norm = Double(Tensor(shape: [n], scalars: v).norm().item())
+    let exactNorm = v.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+    #expect(abs(norm - exactNorm) / exactNorm < 1e-6)
+  }
+
+  @Test("sums along an axis of 3,000 rows, for every column, are accurate as well")
+  func longColumnSums() {
+    let (n, inner) = (3000, 5)
+    var v = [Float]()
+    for j in 0..<n { for i in 0..<inner { v.append(Float(0.001) * Float(1 + (j + i) % 13)) } }
+    let sums = Tensor(shape: [n, inner], scalars: v).sum(dim: 0).doubleScalars
+    for i in 0..<inner {
+      var exact = 0.0
+      for j in 0..<n { exact += Double(v[j * inner + i]) }
+      #expect(abs(sums[i] - exact) / exact < 1e-6)
+    }
+  }
+
+  @Test(
+    "up to sumBlock terms, the sum is the plain left-to-right one, bit for bit",
+    arguments: [1, 7, 128, 1024])
+  func shortSumsArePlain(_ n: Int) {
+    let (v, _) = Self.values(n)
+    var plain: Float = 0
+    for x in v { plain += x }
+    #expect(Tensor(shape: [n], scalars: v).sum().item() == Double(plain))
+  }
+}
