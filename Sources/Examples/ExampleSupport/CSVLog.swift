@@ -18,6 +18,11 @@ public struct CSVLog {
     rows.append(row)
   }
 
+  /// Appends several rows, each with one field per column.
+  public mutating func append(contentsOf rows: [[String]]) {
+    for row in rows { append(row) }
+  }
+
   /// The table as CSV text.
   public var text: String {
     ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"

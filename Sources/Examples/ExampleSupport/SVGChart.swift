@@ -15,16 +15,24 @@ public struct SVGChart {
     public var dashed: Bool
     /// Whether the points are drawn as dots, unconnected (a scatter plot).
     public var scatter: Bool
+    /// A shaded band drawn under the line, `(x, low, high)` in order of x (a spread over seeds,
+    /// say); empty for none.
+    public var band: [(x: Double, low: Double, high: Double)]
+    /// The line's width in pixels.
+    public var width: Double
     /// Creates a series.
     public init(
       name: String, points: [(Double, Double)], color: Int? = nil, dashed: Bool = false,
-      scatter: Bool = false
+      scatter: Bool = false, band: [(x: Double, low: Double, high: Double)] = [],
+      width: Double = 1.5
     ) {
       self.name = name
       self.points = points
       self.color = color
       self.dashed = dashed
       self.scatter = scatter
+      self.band = band
+      self.width = width
     }
   }
 
@@ -56,6 +64,7 @@ public struct SVGChart {
 
   static let palette = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+    "#bcbd22", "#7f7f7f", "#000000",
   ]
 
   /// "Nice" tick values covering `lo…hi`.
@@ -92,7 +101,8 @@ public struct SVGChart {
     let plotH = height - top - bottom
     let all = series.flatMap(\.points)
     let xs = all.map(\.0)
-    let ys = all.map(\.1).filter(\.isFinite)
+    let ys = (all.map(\.1) + series.flatMap { $0.band.flatMap { [$0.low, $0.high] } })
+      .filter(\.isFinite)
     let xLo = xRange?.lowerBound ?? (xs.min() ?? 0)
     var xHi = xRange?.upperBound ?? (xs.max() ?? 1)
     if xHi <= xLo { xHi = xLo + 1 }
@@ -129,6 +139,16 @@ public struct SVGChart {
       "<text x=\"\(left + plotW / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
     s +=
       "<text transform=\"translate(18 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
+    func clampY(_ y: Double) -> Double { py(Swift.min(Swift.max(y, yLo), yHi)) }
+    for (i, line) in series.enumerated() where !line.band.isEmpty {
+      let color = Self.palette[(line.color ?? i) % Self.palette.count]
+      let band = line.band.filter { $0.low.isFinite && $0.high.isFinite }
+      let outline =
+        band.map { String(format: "%.1f,%.1f", px($0.x), clampY($0.high)) }
+        + band.reversed().map { String(format: "%.1f,%.1f", px($0.x), clampY($0.low)) }
+      s +=
+        "<polygon fill=\"\(color)\" fill-opacity=\"0.18\" stroke=\"none\" points=\"\(outline.joined(separator: " "))\"/>\n"
+    }
     for (i, line) in series.enumerated() {
       let color = Self.palette[(line.color ?? i) % Self.palette.count]
       let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
@@ -145,7 +165,7 @@ public struct SVGChart {
         s += "<circle cx=\"\(p[0])\" cy=\"\(p[1])\" r=\"3\" fill=\"\(color)\"/>\n"
       } else if !points.isEmpty {
         s +=
-          "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(dash) points=\"\(points.joined(separator: " "))\"/>\n"
+          "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(line.width)\"\(dash) points=\"\(points.joined(separator: " "))\"/>\n"
       }
       let ly = top + 10 + Double(i) * 20
       s +=

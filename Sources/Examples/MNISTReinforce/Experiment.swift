@@ -65,8 +65,13 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
 
   var result = RunResult(policy: policy)
   var log = CSVLog(header: ["step", "score", "loss", "test_accuracy", "elapsed_seconds"])
+  var classLog = CSVLog(header: ClassStatistics.header)
+  var gradientLog = CSVLog(header: GradientStatistics.header)
   let fixed = DataLoader(train, batchSize: o.batchSize).makeIterator().next()!
   let batchesPerEpoch = train.count / o.batchSize
+  if let path = o.initialStatePath {
+    try saveInitialState(policy, o, train: train, to: URL(fileURLWithPath: path))
+  }
   var batches: DataLoader.Iterator?
   var (scoreSum, lossSum, count) = (0.0, 0.0, 0)
 
@@ -103,12 +108,22 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
     let m = Categorical(probs: probs)
     let action = m.sample()
     let reward = action.eq(y)
+    let advantage = o.baseline == .mean ? reward - reward.mean() : reward
     let loss: Tensor
-    if o.objective == .crossEntropy {
-      loss = -m.logProb(y).mean()
-    } else {
-      let advantage = o.baseline == .mean ? reward - reward.mean() : reward
-      loss = (-m.logProb(action) * advantage).mean()
+    switch o.objective {
+    case .reinforce: loss = (-m.logProb(action) * advantage).mean()
+    case .crossEntropy: loss = -m.logProb(y).mean()
+    case .weightedCrossEntropy:
+      // −sg(π(y|x))·log π(y|x): the gradient is π(y|x)·∇(−log π(y|x)), REINFORCE's expectation.
+      let logPy = m.logProb(y)
+      loss = (-(logPy.exp().detached() * logPy)).mean()
+    }
+    if o.gradientLogPath != nil && step % o.gradientStatisticsEvery == 0 {
+      let statistics = GradientStatistics(
+        distribution: m, action: action, labels: y, advantage: advantage,
+        parameters: policy.parameters())
+      gradientLog.append(statistics.row(step: step))
+      try gradientLog.write(to: URL(fileURLWithPath: o.gradientLogPath!))
     }
     optimizer.zeroGrad()
     loss.backward()
@@ -120,8 +135,21 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
     progress.update(step: step, done: step - first + 1)
     var accuracy: Double?
     if (o.evalEvery > 0 && step % o.evalEvery == 0) || step == o.steps {
-      accuracy = testAccuracy(policy, on: test)
+      if o.classLogPath != nil {
+        let statistics = classStatistics(policy, on: test)
+        accuracy = statistics.accuracy
+        classLog.append(contentsOf: statistics.rows(step: step, set: .test))
+      } else {
+        accuracy = testAccuracy(policy, on: test)
+      }
       result.testAccuracies.append((step, accuracy!))
+    }
+    if let path = o.classLogPath, o.fixedBatch, step % o.reportEvery == 0 || step == o.steps {
+      let statistics = classStatistics(policy, images: fixed.inputs, labels: fixed.targets)
+      classLog.append(contentsOf: statistics.rows(step: step, set: .batch))
+      try classLog.write(to: URL(fileURLWithPath: path))
+    } else if let path = o.classLogPath, accuracy != nil {
+      try classLog.write(to: URL(fileURLWithPath: path))
     }
     if step % o.reportEvery == 0 || step == o.steps {
       let score = scoreSum / Double(count)
@@ -149,6 +177,26 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
   }
   result.seconds = progress.elapsed
   return result
+}
+
+/// Writes the initial weights of `policy` and, for a shuffled run, the data order of every epoch
+/// the run will visit (`data_order`, int64 [epochs, examples]) to a safetensors file, with the
+/// run's settings in its metadata.
+func saveInitialState(_ policy: Module, _ o: Options, train: MNIST, to url: URL) throws {
+  var tensors = policy.stateDict()
+  if !o.fixedBatch {
+    let batchesPerEpoch = train.count / o.batchSize
+    let epochs = (o.steps + batchesPerEpoch - 1) / batchesPerEpoch
+    var order = [Int]()
+    for epoch in 0..<epochs {
+      let loader = DataLoader(
+        train, batchSize: o.batchSize, shuffle: true, dropLast: true,
+        generator: Generator(seed: mix(o.seed, 2, epoch)))
+      order += loader.makeIterator().order
+    }
+    tensors["data_order"] = Tensor(shape: [epochs, train.count], indices: order)
+  }
+  try Safetensors.write(tensors, metadata: o.metadata(step: 0), to: url)
 }
 
 extension Options {

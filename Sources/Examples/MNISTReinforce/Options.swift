@@ -15,6 +15,9 @@ public enum Objective: String, CommandLineChoice {
   case reinforce
   /// Supervised cross-entropy on the labels, for comparison.
   case crossEntropy = "cross-entropy"
+  /// π(y)-weighted cross-entropy, mean(−sg(π(y|x))·log π(y|x)) with sg the stop-gradient: the
+  /// exact expected REINFORCE gradient, without the sampling noise (a control for the study).
+  case weightedCrossEntropy = "weighted-cross-entropy"
 }
 
 /// The baseline subtracted from the reward in REINFORCE.
@@ -61,6 +64,18 @@ public struct Options: Equatable, Sendable {
   public var threads: Int?
   /// Lines between score reports (20, as the original).
   public var reportEvery = 20
+  /// A CSV log of per-class accuracy, mean π(y|x) and predicted-class counts: on the fixed batch
+  /// at every report (with `fixedBatch`), and on the test set at every evaluation.
+  public var classLogPath: String?
+  /// A CSV log comparing the sampled REINFORCE gradient with the weighted and plain
+  /// cross-entropy gradients on the same batch, every `gradientStatisticsEvery` steps.
+  public var gradientLogPath: String?
+  /// Steps between gradient comparisons (with `gradientLogPath`).
+  public var gradientStatisticsEvery = 50
+  /// A safetensors file written before the first step: the initial weights and, for shuffled
+  /// runs, the data order (`data_order`, one row of example indices per epoch), so that a twin
+  /// in another framework can start from the same point and see the same batches.
+  public var initialStatePath: String?
 
   /// The default options.
   public init() {}
@@ -69,6 +84,8 @@ public struct Options: Equatable, Sendable {
   public static let usage = """
     usage: mnist-reinforce [options]
            mnist-reinforce plot A.csv [B.csv …] -o OUT.svg [--title T]
+           mnist-reinforce plot-mean NAME=A.csv,B.csv … -o OUT.svg [--column C] [--title T]
+           mnist-reinforce plot-classes CLASSES.csv -o OUT.svg [--set batch|test] [--title T]
 
     Trains an MNIST classifier as a policy with REINFORCE (reward 1 for the right digit), as in
     the original "REINFORCE == CrossEntropy?" experiment, and prints `step N, avg score S`.
@@ -79,12 +96,20 @@ public struct Options: Equatable, Sendable {
       --lr X               Adam learning rate (default 0.001)
       --seed N             random seed (default 0)
       --model cnn|mlp      the original CNN, or an MLP 784-128-10 (default cnn)
-      --objective reinforce|cross-entropy   (default reinforce)
+      --objective reinforce|cross-entropy|weighted-cross-entropy   (default reinforce;
+                           weighted-cross-entropy is −sg(π(y|x))·log π(y|x), the expected
+                           REINFORCE gradient without sampling noise)
       --baseline none|mean advantage r − mean(r) over the batch (default none)
       --fixed-batch        train on the first batch every step, as the original loop did
       --eval-every N       test accuracy every N steps (default: at the end only)
       --data-dir DIR       MNIST directory (default: Data/MNIST in the repo, or $MNIST_DIR)
       --log FILE.csv       write step, score, loss, test accuracy, elapsed seconds
+      --log-classes FILE.csv   per-class accuracy, mean π(y|x) and predicted classes (on the
+                           fixed batch every 20 steps, on the test set at every evaluation)
+      --grad-stats FILE.csv    cosines and norm ratios of the sampled REINFORCE gradient and
+                           the weighted and plain cross-entropy gradients on the same batch
+      --grad-stats-every N     steps between gradient comparisons (default 50)
+      --save-initial FILE.safetensors   the initial weights and the data order, for a twin
       --plot FILE.svg      write the learning curve
       --save FILE.safetensors   checkpoint at the end (model, Adam state, step)
       --save-every N       also checkpoint every N steps
@@ -100,7 +125,7 @@ public struct Options: Equatable, Sendable {
       valued: [
         "--steps", "--batch-size", "--lr", "--seed", "--model", "--objective", "--baseline",
         "--eval-every", "--data-dir", "--log", "--plot", "--save", "--save-every", "--resume",
-        "--threads",
+        "--threads", "--log-classes", "--grad-stats", "--grad-stats-every", "--save-initial",
       ], boolean: ["--fixed-batch", "--help"])
     if let extra = args.positional.first { throw UsageError("unexpected argument '\(extra)'") }
     steps = try args.int("--steps", default: steps, in: 1...100_000_000)
@@ -118,6 +143,11 @@ public struct Options: Equatable, Sendable {
     savePath = args.string("--save")
     saveEvery = try args.int("--save-every", default: 0, in: 0...100_000_000)
     resumePath = args.string("--resume")
+    classLogPath = args.string("--log-classes")
+    gradientLogPath = args.string("--grad-stats")
+    gradientStatisticsEvery = try args.int(
+      "--grad-stats-every", default: gradientStatisticsEvery, in: 1...100_000_000)
+    initialStatePath = args.string("--save-initial")
     if args.values["--threads"] != nil {
       threads = try args.int("--threads", default: 1, in: 1...1024)
     }

@@ -139,28 +139,36 @@ public final class PositionalEncoding: Module, @unchecked Sendable {
   }
 }
 
-/// The original's `TransformerModel`: embedding scaled by √ninp, positional encoding, a
-/// causal Transformer encoder, a decoder; names `encoder`, `pos_encoder`,
-/// `transformer_encoder`, `decoder`.
+/// The original's `TransformerModel`, a subclass of `nn.Transformer` of which it uses the encoder:
+/// embedding scaled by √ninp, positional encoding, `nlayers` post-norm encoder blocks (with
+/// `nn.Transformer`'s own dropout of 0.1 inside them) and a final layer norm under a causal mask,
+/// then a decoder. Names `input_emb`, `pos_encoder`, `encoder` (`encoder.layers.N.…`,
+/// `encoder.norm`) and `decoder`, as PyTorch's.
 public final class TransformerModel: Module, LanguageModel, @unchecked Sendable {
   let pos_encoder: PositionalEncoding
-  let transformer_encoder: TransformerEncoder
-  let encoder: Embedding
+  let encoder: TransformerEncoder
+  let input_emb: Embedding
   let decoder: Linear
   let ninp: Int
 
-  /// Creates the model with the original's initialisation.
+  /// Creates the model with the original's initialisation: `nn.Transformer` draws every matrix
+  /// of its encoder Xavier-uniform, then the embedding and decoder are uniform in ±0.1 with a
+  /// zero decoder bias; `dropout` applies to the positional encoding.
   public init(ntoken: Int, ninp: Int, nhead: Int, nhid: Int, nlayers: Int, dropout: Double) {
-    pos_encoder = PositionalEncoding(ninp, dropout: dropout)
-    transformer_encoder = TransformerEncoder(numLayers: nlayers) {
-      TransformerEncoderLayer(ninp, nhead, dimFeedforward: nhid, dropout: dropout)
+    let stack = TransformerEncoder(numLayers: nlayers, norm: LayerNorm([ninp])) {
+      TransformerEncoderLayer(ninp, nhead, dimFeedforward: nhid, dropout: 0.1)
     }
-    encoder = Embedding(ntoken, ninp)
+    noGrad {
+      for p in stack.parameters() where p.shape.count > 1 { p.assign(xavierUniform(p.shape)) }
+    }
+    encoder = stack
+    pos_encoder = PositionalEncoding(ninp, dropout: dropout)
+    input_emb = Embedding(ntoken, ninp)
     decoder = Linear(ninp, ntoken)
     self.ninp = ninp
     super.init()
     noGrad {
-      encoder.weight.assign(Tensor.uniform(encoder.weight.shape, low: -0.1, high: 0.1))
+      input_emb.weight.assign(Tensor.uniform(input_emb.weight.shape, low: -0.1, high: 0.1))
       decoder.bias!.assign(Tensor.zeros([ntoken]))
       decoder.weight.assign(Tensor.uniform(decoder.weight.shape, low: -0.1, high: 0.1))
     }
@@ -171,8 +179,8 @@ public final class TransformerModel: Module, LanguageModel, @unchecked Sendable 
   public func step(_ input: Tensor, _ hidden: HiddenState?) -> (
     logProbs: Tensor, hidden: HiddenState?
   ) {
-    let src = pos_encoder(encoder(input) * Double(ninp).squareRoot())
-    let output = decoder(transformer_encoder(src, isCausal: true))
+    let src = pos_encoder(input_emb(input) * Double(ninp).squareRoot())
+    let output = decoder(encoder(src, isCausal: true))
     return (output.reshape([-1, decoder.weight.shape[0]]).logSoftmax(dim: 1), nil)
   }
 

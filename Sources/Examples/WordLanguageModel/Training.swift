@@ -41,6 +41,9 @@ public struct Options: Sendable {
   public var maxBatches: Int?
   /// Where to write the per-epoch CSV log, if anywhere.
   public var logPath: String?
+  /// Where to write the initial weights (safetensors, PyTorch's names) before training, so
+  /// that the PyTorch twin can start from them (`--init`).
+  public var initialStatePath: String?
   /// CPU threads for the kernels (nil: the library's default).
   public var threads: Int?
 
@@ -77,10 +80,10 @@ public struct Options: Sendable {
       --dry-run           one batch per epoch, to check the code runs
       --max-batches N     at most N batches per epoch
       --log FILE.csv      write epoch, train_loss, valid_loss, valid_ppl, learning_rate, elapsed_seconds
+      --save-initial FILE the initial weights (safetensors), for the PyTorch twin's --init
       --threads N         CPU threads for the kernels (default: all cores)
       --help              show this text
     """
-
 
   /// Parses `arguments` (without the program name); throws a ``UsageError`` naming the problem.
   public init(arguments: [String]) throws {
@@ -89,7 +92,7 @@ public struct Options: Sendable {
       valued: [
         "--data", "--model", "--emsize", "--nhid", "--nlayers", "--lr", "--clip", "--epochs",
         "--batch-size", "--bptt", "--dropout", "--seed", "--log-interval", "--save", "--nhead",
-        "--max-batches", "--log", "--threads",
+        "--max-batches", "--log", "--threads", "--save-initial",
       ], boolean: ["--tied", "--dry-run", "--help"])
     if let extra = args.positional.first { throw UsageError("unexpected argument '\(extra)'") }
     data = args.string("--data")
@@ -113,6 +116,7 @@ public struct Options: Sendable {
       maxBatches = try args.int("--max-batches", default: 1, in: 1...1_000_000)
     }
     logPath = args.string("--log")
+    initialStatePath = args.string("--save-initial")
     if args.values["--threads"] != nil {
       threads = try args.int("--threads", default: 1, in: 1...1024)
     }
@@ -246,6 +250,10 @@ public func train(_ o: Options, report: (String) -> Void = { print($0) }) throws
   let testData = batchify(corpus.test, 10)
   let ntokens = corpus.words.count
   let model = makeModel(o, ntoken: ntokens)
+  if let path = o.initialStatePath {
+    try Safetensors.write(
+      model.stateDict(), metadata: o.modelMetadata, to: URL(fileURLWithPath: path))
+  }
   let optimizer = SGD(model.parameters(), learningRate: o.lr)
   var lr = o.lr
   var best: Double?
