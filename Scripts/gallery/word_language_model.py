@@ -35,6 +35,9 @@ p.add_argument("--nhead", type=int, default=2)
 p.add_argument("--max-batches", type=int)
 p.add_argument("--log")
 p.add_argument("--threads", type=int, default=2)
+p.add_argument("--init", help="start from this safetensors state dict (ours, e.g. word-language-model --save-initial)")
+p.add_argument("--eval-only", action="store_true", help="with --init: print the valid and test loss and stop")
+p.add_argument("--save", help="write the best model's state dict here (safetensors)")
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
@@ -130,6 +133,14 @@ if args.model == "Transformer":
 else:
     model = RNNModel(args.model, ntokens, args.emsize, args.nhid, args.nlayers, args.dropout, args.tied)
 criterion = nn.NLLLoss()
+if args.init:
+    from safetensors.torch import load_file
+    state = load_file(args.init)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    # nn.Transformer's unused decoder stack has no twin in ours; everything else must match.
+    missing = [k for k in missing if not (args.model == "Transformer" and k.startswith("decoder.") and k.count(".") > 1)]
+    if missing or unexpected:
+        raise SystemExit(f"{args.init}: missing {missing}, unexpected {unexpected}")
 
 
 def repackage_hidden(h):
@@ -190,6 +201,11 @@ def train(epoch, lr):
     return epoch_loss / max(nb, 1)
 
 
+if args.eval_only:
+    for name, data in [("valid", val_data), ("test", test_data)]:
+        loss = evaluate(data)
+        print(f"{name} loss {loss:.6f} ppl {math.exp(loss):.4f}")
+    raise SystemExit(0)
 lr, best_val_loss, rows, start = args.lr, None, [], time.time()
 best_state = None
 for epoch in range(1, args.epochs + 1):
@@ -207,6 +223,9 @@ for epoch in range(1, args.epochs + 1):
     else:
         lr /= 4.0
 model.load_state_dict(best_state)
+if args.save:
+    from safetensors.torch import save_file
+    save_file({k: v.contiguous() for k, v in best_state.items()}, args.save)
 test_loss = evaluate(test_data)
 print("=" * 89)
 print("| End of training | test loss {:5.2f} | test ppl {:8.2f}".format(test_loss, math.exp(test_loss)))
