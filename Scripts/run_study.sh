@@ -12,7 +12,8 @@
 # Every run of ours logs its curve, per-class statistics (--log-classes) and, for the REINFORCE
 # settings, gradient statistics (--grad-stats). With torch installed (optional; CI never runs
 # this), the PyTorch twin (Scripts/study_twin.py) reruns each run from our initial weights and
-# data order (--save-initial). Runs are single-threaded, two at a time (the numbers do not depend
+# data order (--save-initial). Then every MLP fixed-batch REINFORCE run is continued from its final
+# weights with REINFORCE and with the control (CONTINUE_STEPS, default 1000). Runs are single-threaded, two at a time (the numbers do not depend
 # on the thread count). Outputs go to Documentation/study/{mlp,cnn}/; then the figures are drawn
 # with our own chart code and Scripts/study_table.py prints the doc's tables.
 #
@@ -93,6 +94,24 @@ add_runs mlp 0 $((MLP_SEEDS - 1)) "$MLP_STEPS" fixed-reinforce fixed-weighted-ce
 add_runs mlp "$MLP_SEEDS" $((MLP_FIXED_SEEDS - 1)) "$MLP_STEPS" fixed-reinforce fixed-weighted-ce
 # shellcheck disable=SC2086
 add_runs cnn 0 $((CNN_SEEDS - 1)) "$CNN_STEPS" $CNN_SETTINGS
+# Continuations: each MLP fixed-batch REINFORCE run is replayed to its last step and saved, then
+# continued for CONTINUE_STEPS more from those weights with a fresh Adam, once with REINFORCE and
+# once with the control: can the expected gradient unlock digits that sampling left collapsed?
+CONTINUE_STEPS=${CONTINUE_STEPS:-1000}
+for seed in $(seq 0 $((MLP_FIXED_SEEDS - 1))); do
+  saved="$init/mlp-fixed-reinforce-seed$seed-final.safetensors"
+  run="$bin --model mlp --fixed-batch --steps $MLP_STEPS --seed $seed --threads 1 --save $saved > /dev/null"
+  todo=0
+  for objective in reinforce weighted-cross-entropy; do
+    name="$out/mlp/continue-$objective-seed$seed"
+    if [ "${RESUME:-0}" = 1 ] && grep -q "^test accuracy" "$name.txt" 2>/dev/null; then continue; fi
+    todo=1
+    run="$run && $bin --model mlp --fixed-batch --steps $CONTINUE_STEPS --seed $seed --threads 1 \
+--objective $objective --init-weights $saved --eval-every 250 --log $name.csv \
+--log-classes $name-classes.csv > $name.txt"
+  done
+  [ "$todo" = 1 ] && echo "$run" >> "$jobs_file"
+done
 echo "$(wc -l < "$jobs_file") runs, $JOBS at a time"
 xargs -P "$JOBS" -I{} -d '\n' sh -c '{}' < "$jobs_file"
 rm -f "$jobs_file"

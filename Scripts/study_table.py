@@ -60,7 +60,7 @@ def runs(model, setting, prefix=""):
 def complete(path):
     """Whether the run of this log finished (its printed output ends with the test accuracy)."""
     text = path[:-len(".csv")] + ".txt"
-    return os.path.exists(text) and "test accuracy" in open(text).read()
+    return os.path.exists(text) and any(line.startswith("test accuracy") for line in open(text))
 
 
 def scores(rows):
@@ -230,12 +230,48 @@ def evidence_table(model, setting="fixed-reinforce"):
     return "\n".join(lines)
 
 
+def continuation_table(model="mlp"):
+    """Digits collapsed on the fixed batch at the end of each REINFORCE run, and how many are
+    still collapsed after the continuations with REINFORCE and with the control."""
+    def collapsed(path):
+        table = class_series(path)
+        last = table[max(table)]
+        return {k for k in range(10) if last[k][0] > 0 and last[k][2] < 0.05}
+    rows, totals = [], {"start": 0, "reinforce": 0, "weighted-cross-entropy": 0}
+    for seed in sorted(runs(model, "fixed-reinforce")):
+        start = os.path.join(STUDY, model, f"fixed-reinforce-seed{seed}-classes.csv")
+        ends = {o: os.path.join(STUDY, model, f"continue-{o}-seed{seed}-classes.csv")
+                for o in ["reinforce", "weighted-cross-entropy"]}
+        if not all(os.path.exists(p) and complete(p.replace("-classes.csv", ".csv")) for p in ends.values()):
+            continue
+        first = collapsed(start)
+        if not first:
+            continue
+        after = {o: collapsed(p) for o, p in ends.items()}
+        totals["start"] += len(first)
+        for o in after:
+            totals[o] += len(after[o])
+        score = {o: scores(read_csv(ends[o].replace("-classes.csv", ".csv")))[-1][1] for o in ends}
+        rows.append(f"| {seed} | {', '.join(map(str, sorted(first)))} "
+                    f"| {', '.join(map(str, sorted(after['reinforce']))) or 'none'} ({score['reinforce']:.3f}) "
+                    f"| {', '.join(map(str, sorted(after['weighted-cross-entropy']))) or 'none'} "
+                    f"({score['weighted-cross-entropy']:.3f}) |")
+    if not rows:
+        return "(no continuation runs)"
+    head = ["| seed | collapsed at the end of the run | still collapsed after more REINFORCE (score) "
+            "| still collapsed after the control (score) |", "| --- | --- | --- | --- |"]
+    return "\n".join(head + rows + ["", f"In all: {totals['start']} collapsed digits; "
+                                          f"{totals['reinforce']} still collapsed after more REINFORCE, "
+                                          f"{totals['weighted-cross-entropy']} after the control."])
+
+
 def gradient_table(model):
     lines = ["| setting | step | cos(sampled, expected) | cos(sampled, CE) | cos(expected, CE) "
              "| ‖sampled‖ / ‖expected‖ | ‖sampled‖ / ‖CE‖ |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for setting in ["fixed-reinforce", "shuffled-reinforce", "shuffled-baseline"]:
-        paths = sorted(glob.glob(os.path.join(STUDY, model, f"{setting}-seed*-gradients.csv")))
+        paths = sorted(p for p in glob.glob(os.path.join(STUDY, model, f"{setting}-seed*-gradients.csv"))
+                       if complete(p.replace("-gradients.csv", ".csv")))
         if not paths:
             continue
         tables = [{int(r["step"]): r for r in read_csv(p)} for p in paths]
@@ -288,6 +324,7 @@ def tables():
         result[f"{model}-evidence"] = evidence_table(model)
         result[f"{model}-evidence-weighted"] = evidence_table(model, "fixed-weighted-ce")
         result[f"{model}-gradients"] = gradient_table(model)
+    result["mlp-continuations"] = continuation_table()
     result["timing"] = timing()
     return result
 

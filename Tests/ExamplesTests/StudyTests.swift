@@ -162,6 +162,30 @@ struct StudyTests {
     #expect(Set(two.indices.suffix(60_000)) == Set(0..<60_000))
   }
 
+  @Test("--init-weights starts from a checkpoint's policy, whatever objective it was saved with")
+  func initialWeights() throws {
+    let dir = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var first = Self.options(steps: 30, fixed: true)
+    first.savePath = dir.appendingPathComponent("run.safetensors").path
+    var progress = ProgressLine(total: 0)
+    let trained = try Generator.withDefault(Generator(seed: 0)) {
+      try runExperiment(first, progress: &progress)
+    }
+    var next = Self.options(steps: 1, fixed: true)
+    next.objective = .weightedCrossEntropy
+    next.seed = 9  // another seed would draw other initial weights
+    next.initialWeightsPath = first.savePath
+    next.learningRate = 1e-12  // one step that barely moves
+    let continued = try Generator.withDefault(Generator(seed: 0)) {
+      try runExperiment(next, progress: &progress)
+    }
+    for (a, b) in zip(trained.policy.namedParameters(), continued.policy.namedParameters()) {
+      let gap = zip(a.tensor.scalars, b.tensor.scalars).map { Swift.abs($0 - $1) }.max()!
+      #expect(gap < 1e-6, "\(a.name) moved by \(gap)")
+    }
+  }
+
   @Test("the study's flags parse, and a bad one names itself")
   func flags() throws {
     let o = try Options(arguments: [
@@ -170,6 +194,14 @@ struct StudyTests {
     ])
     #expect(o.classLogPath == "c.csv" && o.gradientLogPath == "g.csv")
     #expect(o.gradientStatisticsEvery == 25 && o.initialStatePath == "i.safetensors")
+    #expect(
+      try Options(arguments: ["--init-weights", "w.safetensors"]).initialWeightsPath
+        == "w.safetensors")
+    #expect {
+      _ = try Options(arguments: ["--init-weights", "a", "--resume", "b"])
+    } throws: { error in
+      (error as? UsageError)?.message.contains("exclude each other") == true
+    }
     #expect {
       _ = try Options(arguments: ["--grad-stats-every", "0"])
     } throws: { error in

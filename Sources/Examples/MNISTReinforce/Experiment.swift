@@ -48,6 +48,11 @@ public func runExperiment(_ o: Options, progress: inout ProgressLine) throws -> 
   let policy: Module = o.model == .cnn ? Policy() : MLPPolicy()
   let optimizer = Adam(policy.parameters(), learningRate: o.learningRate)
   var first = 1
+  if let path = o.initialWeightsPath {
+    let saved = try Safetensors.read(from: URL(fileURLWithPath: path)).tensors
+    let names = Set(policy.stateDict().keys)
+    try policy.loadStateDict(saved.filter { names.contains($0.key) }, source: path)
+  }
   if let resume = o.resumePath {
     let metadata = try loadCheckpoint(
       model: policy, optimizer: optimizer, from: URL(fileURLWithPath: resume))

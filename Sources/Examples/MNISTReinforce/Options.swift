@@ -60,6 +60,9 @@ public struct Options: Equatable, Sendable {
   public var saveEvery = 0
   /// A checkpoint to continue from.
   public var resumePath: String?
+  /// A checkpoint (or `--save-initial` file) whose policy weights replace the initial ones; the
+  /// optimizer starts fresh at step 1, and the objective may differ from the saved run's.
+  public var initialWeightsPath: String?
   /// Compute threads (default: all cores).
   public var threads: Int?
   /// Lines between score reports (20, as the original).
@@ -114,6 +117,8 @@ public struct Options: Equatable, Sendable {
       --save FILE.safetensors   checkpoint at the end (model, Adam state, step)
       --save-every N       also checkpoint every N steps
       --resume FILE.safetensors continue a saved run up to --steps
+      --init-weights FILE.safetensors   start from a checkpoint's policy weights (fresh Adam,
+                           step 1; any objective), e.g. to continue a collapsed run otherwise
       --threads N          compute threads (default: all cores, or $AUTOGRAD_NUM_THREADS)
       --help               show this text
     """
@@ -125,6 +130,7 @@ public struct Options: Equatable, Sendable {
       valued: [
         "--steps", "--batch-size", "--lr", "--seed", "--model", "--objective", "--baseline",
         "--eval-every", "--data-dir", "--log", "--plot", "--save", "--save-every", "--resume",
+        "--init-weights",
         "--threads", "--log-classes", "--grad-stats", "--grad-stats-every", "--save-initial",
       ], boolean: ["--fixed-batch", "--help"])
     if let extra = args.positional.first { throw UsageError("unexpected argument '\(extra)'") }
@@ -143,6 +149,10 @@ public struct Options: Equatable, Sendable {
     savePath = args.string("--save")
     saveEvery = try args.int("--save-every", default: 0, in: 0...100_000_000)
     resumePath = args.string("--resume")
+    initialWeightsPath = args.string("--init-weights")
+    if initialWeightsPath != nil && resumePath != nil {
+      throw UsageError("--init-weights and --resume exclude each other")
+    }
     classLogPath = args.string("--log-classes")
     gradientLogPath = args.string("--grad-stats")
     gradientStatisticsEvery = try args.int(
