@@ -23,7 +23,7 @@
 # shuffled-reinforce), TWIN (default 1 if torch imports), TWIN_MODELS (default mlp: PyTorch's
 # CNN step is too slow on 2 cores for the whole grid), JOBS (default 2), RESUME (1: keep the
 # runs whose logs are complete, and run the rest).
-# On the project's 2-core machine the defaults take about 2 hours (timings: study/timing.txt).
+# On the project's 2-core machine the defaults take about an hour (the doc's timing table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=Documentation/study
