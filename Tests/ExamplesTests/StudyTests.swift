@@ -186,6 +186,26 @@ struct StudyTests {
     }
   }
 
+  @Test("--init-weights with a missing or corrupt file throws an error naming the file")
+  func initialWeightsBadFile() throws {
+    let dir = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let corrupt = dir.appendingPathComponent("corrupt.safetensors")
+    try Data("not a safetensors file".utf8).write(to: corrupt)
+    for path in [dir.appendingPathComponent("missing.safetensors").path, corrupt.path] {
+      var o = Self.options(steps: 1, fixed: true)
+      o.initialWeightsPath = path
+      var progress = ProgressLine(total: 0)
+      #expect {
+        _ = try Generator.withDefault(Generator(seed: 0)) {
+          try runExperiment(o, progress: &progress)
+        }
+      } throws: { error in
+        "\(error)".contains(path)
+      }
+    }
+  }
+
   @Test("the study's flags parse, and a bad one names itself")
   func flags() throws {
     let o = try Options(arguments: [
