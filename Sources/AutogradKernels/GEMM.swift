@@ -14,19 +14,63 @@
 // increasing p, starting from zero, in the lane of C's element. Threads split only M and N, never
 // K, so the result is bit-identical for any thread count, any partition and any timing.
 
-/// Tiling constants of the single-precision kernel.
-private enum SGEMMTiling {
+/// The scalars of the packed GEMM (`Float`, `Double`), each with its register tile.
+protocol PackedGEMMScalar: KernelScalar {
+  /// Rows of C per register tile.
+  static var gemmMR: Int { get }
+  /// Columns of C per register tile (two SIMD vectors).
+  static var gemmNR: Int { get }
+  /// The register-tile kernel: `C[0..<rows, 0..<cols] (=|+=) A·B` from a packed `gemmMR`×`depth`
+  /// A panel and a packed `depth`×`gemmNR` B panel (64-byte aligned).
+  static func gemmMicroKernel(
+    depth: Int, a: UnsafePointer<Self>, b: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>,
+    ldc: Int, rows: Int, cols: Int, store: Bool)
+}
+
+extension Float: PackedGEMMScalar {
   #if AUTOGRAD_AVX512
     /// Rows of C per register tile.
-    static var mr: Int { 12 }
+    static var gemmMR: Int { 12 }
     /// Columns of C per register tile (two `SIMD16<Float>`).
-    static var nr: Int { 32 }
+    static var gemmNR: Int { 32 }
   #else
     /// Rows of C per register tile.
-    static var mr: Int { 6 }
+    static var gemmMR: Int { 6 }
     /// Columns of C per register tile (two `SIMD8<Float>`).
-    static var nr: Int { 16 }
+    static var gemmNR: Int { 16 }
   #endif
+  @inline(__always)
+  static func gemmMicroKernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    ldc: Int, rows: Int, cols: Int, store: Bool
+  ) {
+    sgemmMicroKernel(
+      depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, store: store)
+  }
+}
+
+extension Double: PackedGEMMScalar {
+  /// Rows of C per register tile.
+  static var gemmMR: Int { 6 }
+  #if AUTOGRAD_AVX512
+    /// Columns of C per register tile (two `SIMD8<Double>`).
+    static var gemmNR: Int { 16 }
+  #else
+    /// Columns of C per register tile (two `SIMD4<Double>`).
+    static var gemmNR: Int { 8 }
+  #endif
+  @inline(__always)
+  static func gemmMicroKernel(
+    depth: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+    c: UnsafeMutablePointer<Double>, ldc: Int, rows: Int, cols: Int, store: Bool
+  ) {
+    dgemmMicroKernel(
+      depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, store: store)
+  }
+}
+
+/// Blocking constants shared by both scalar types (the register tile is the scalar's own).
+private enum SGEMMTiling {
   /// Largest k-block (packed panel depth): an nr×kc B micro-panel stays in L1, an mr×kc A
   /// micro-panel streams from L2. Fixed: the k-blocking is part of the summation order.
   public static var kc: Int { 256 }
@@ -34,8 +78,11 @@ private enum SGEMMTiling {
   public static var mc: Int { 144 }
   /// Columns of B packed at once (multiple of `nr`): kc×nc floats stay in L2/L3.
   public static var nc: Int { 3072 }
-  /// Floats in one task's packing buffer: the A block, then the B block.
-  public static var bufferFloats: Int { mc * kc + kc * nc }
+  /// Elements in one task's packing buffer: the A block, then the B block.
+  static func bufferCount<T: PackedGEMMScalar>(_: T.Type) -> Int {
+    // mc rounded up to a whole number of the scalar's register tiles.
+    (mc + T.gemmMR - 1) / T.gemmMR * T.gemmMR * kc + kc * nc
+  }
   /// Largest C (m·n elements) computed by `sgemmSmallDotProducts` when op(A)·op(B) is A·Bᵀ.
   public static var dotMaxOutputs: Int { 2048 }
   /// Below this many multiply-adds (m·n·k) the product runs on the calling thread only.
@@ -73,19 +120,31 @@ extension Kernels {
         m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, store: beta == 0, c: c, ldc: ldc)
       return
     }
-    let problem = SGEMMProblem(
+    packedGEMM(
+      transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+      beta: beta, c: c, ldc: ldc)
+  }
+
+  /// The packed, blocked product for either scalar type (arguments checked by the caller, m, n
+  /// and k positive): splits C into slabs, one task per thread, each run by `PackedGEMMProblem`.
+  private static func packedGEMM<T: PackedGEMMScalar>(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+    a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+    beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+  ) {
+    let problem = PackedGEMMProblem(
       m: m, n: n, k: k,
       a: a, rowStrideA: transA ? 1 : lda, depthStrideA: transA ? lda : 1,
       b: b, depthStrideB: transB ? 1 : ldb, colStrideB: transB ? ldb : 1,
       overwrite: beta == 0, c: c, ldc: ldc)
     let threads = m * n * k < SGEMMTiling.parallelThreshold ? 1 : Kernels.threadCount()
-    let grid = sgemmTaskGrid(m: m, n: n, k: k, threads: threads)
+    let grid = gemmTaskGrid(m: m, n: n, k: k, mr: T.gemmMR, nr: T.gemmNR, threads: threads)
     if grid.rows * grid.cols == 1 {
       problem.run(rows: 0..<m, cols: 0..<n)
       return
     }
-    let rowBounds = splitBounds(m, parts: grid.rows, granularity: SGEMMTiling.mr)
-    let colBounds = splitBounds(n, parts: grid.cols, granularity: SGEMMTiling.nr)
+    let rowBounds = splitBounds(m, parts: grid.rows, granularity: T.gemmMR)
+    let colBounds = splitBounds(n, parts: grid.cols, granularity: T.gemmNR)
     parallelFor(grid.rows * grid.cols) { task in
       let row = task / grid.cols
       let col = task % grid.cols
@@ -99,18 +158,19 @@ extension Kernels {
   /// Minimises the estimated time of a task: its multiply-adds including tile padding, plus
   /// packing its share of A and B (a packed float costs about as much as 8 multiply-adds). The
   /// choice never affects results, only speed.
-  private static func sgemmTaskGrid(m: Int, n: Int, k: Int, threads: Int) -> (rows: Int, cols: Int)
-  {
+  private static func gemmTaskGrid(
+    m: Int, n: Int, k: Int, mr: Int, nr: Int, threads: Int
+  ) -> (rows: Int, cols: Int) {
     if threads <= 1 { return (1, 1) }
-    let rowPanels = (m + SGEMMTiling.mr - 1) / SGEMMTiling.mr
-    let colPanels = (n + SGEMMTiling.nr - 1) / SGEMMTiling.nr
+    let rowPanels = (m + mr - 1) / mr
+    let colPanels = (n + nr - 1) / nr
     var best = (rows: 1, cols: 1)
     var bestCost = Double.infinity
     for rows in 1...threads where threads % rows == 0 {
       let cols = threads / rows
       if rows > rowPanels || cols > colPanels { continue }
-      let taskRows = Double((rowPanels + rows - 1) / rows * SGEMMTiling.mr)
-      let taskCols = Double((colPanels + cols - 1) / cols * SGEMMTiling.nr)
+      let taskRows = Double((rowPanels + rows - 1) / rows * mr)
+      let taskCols = Double((colPanels + cols - 1) / cols * nr)
       let cost = (taskRows * taskCols + (taskRows + taskCols) * 8) * Double(k)
       if cost < bestCost {
         bestCost = cost
@@ -127,24 +187,24 @@ extension Kernels {
   }
 }
 
-/// One single-precision product, with op(A) and op(B) described by element strides.
+/// One product, with op(A) and op(B) described by element strides.
 ///
 /// op(A)[i, p] = a[i·rowStrideA + p·depthStrideA], op(B)[p, j] = b[p·depthStrideB + j·colStrideB].
-private struct SGEMMProblem: @unchecked Sendable {
+private struct PackedGEMMProblem<T: PackedGEMMScalar>: @unchecked Sendable {
   // Sendable audit: the pointers are used only while `Kernels.gemm` runs (its parallel loop is
   // synchronous); tasks read A and B, write their own packing buffers and disjoint slabs of C.
   let m: Int
   let n: Int
   let k: Int
-  let a: UnsafePointer<Float>
+  let a: UnsafePointer<T>
   let rowStrideA: Int
   let depthStrideA: Int
-  let b: UnsafePointer<Float>
+  let b: UnsafePointer<T>
   let depthStrideB: Int
   let colStrideB: Int
   /// `beta == 0`: the first k-block stores into C instead of adding.
   let overwrite: Bool
-  let c: UnsafeMutablePointer<Float>
+  let c: UnsafeMutablePointer<T>
   let ldc: Int
 
   /// Computes the slab `C[rows, cols]` on the calling thread.
@@ -154,17 +214,17 @@ private struct SGEMMProblem: @unchecked Sendable {
   func run(rows: Range<Int>, cols: Range<Int>) {
     if rows.isEmpty || cols.isEmpty { return }
     // The packing buffer comes from the kernels' reusable scratch space.
-    Kernels.withScratch(Float.self, count: SGEMMTiling.bufferFloats) { buffer in
+    Kernels.withScratch(T.self, count: SGEMMTiling.bufferCount(T.self)) { buffer in
       run(rows: rows, cols: cols, packingInto: buffer)
     }
   }
 
-  /// ``run(rows:cols:)`` with a packing buffer of `SGEMMTiling.bufferFloats` floats.
+  /// ``run(rows:cols:)`` with a packing buffer of `SGEMMTiling.bufferCount(T.self)` elements.
   private func run(
-    rows: Range<Int>, cols: Range<Int>, packingInto buffer: UnsafeMutablePointer<Float>
+    rows: Range<Int>, cols: Range<Int>, packingInto buffer: UnsafeMutablePointer<T>
   ) {
-    let mr = SGEMMTiling.mr
-    let nr = SGEMMTiling.nr
+    let mr = T.gemmMR
+    let nr = T.gemmNR
     let kBlocks = (k + SGEMMTiling.kc - 1) / SGEMMTiling.kc
     let kcEven = (k + kBlocks - 1) / kBlocks
     // B first: the buffer is 64-byte aligned and every B micro-panel is a multiple of 64 bytes.
@@ -190,7 +250,7 @@ private struct SGEMMProblem: @unchecked Sendable {
           while jr < nb {
             var ir = 0
             while ir < mb {
-              sgemmMicroKernel(
+              T.gemmMicroKernel(
                 depth: kb, a: packedA + ir * kb, b: packedB + jr * kb,
                 c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
                 rows: min(mr, mb - ir), cols: min(nr, nb - jr), store: store)
@@ -298,23 +358,27 @@ private func sgemmSmallDotProducts(
 /// Fast paths for lanes contiguous at each step (`laneStride == 1`) and for lanes contiguous
 /// along depth (`depthStride == 1`, a transpose). Writes only the panels' own floats.
 @inline(__always)
-private func packPanels(
-  source: UnsafePointer<Float>, laneStride: Int, depthStride: Int, lanes: Int, depth: Int,
-  width: Int, into packed: UnsafeMutablePointer<Float>
+private func packPanels<T: PackedGEMMScalar>(
+  source: UnsafePointer<T>, laneStride: Int, depthStride: Int, lanes: Int, depth: Int,
+  width: Int, into packed: UnsafeMutablePointer<T>
 ) {
   var lane = 0
   var out = packed
+  let rowBytes = width * MemoryLayout<T>.stride
   while lane < lanes {
     let count = min(width, lanes - lane)
     let src = source + lane * laneStride
-    if depthStride == 1 && laneStride != 1 {
+    if depthStride == 1 && laneStride != 1 && T.self == Float.self {
       packTransposed(
-        src, laneStride: laneStride, count: count, depth: depth, width: width, into: out)
-    } else if laneStride == 1 && count == width && width % 8 == 0 {
+        UnsafeRawPointer(src).assumingMemoryBound(to: Float.self), laneStride: laneStride,
+        count: count, depth: depth, width: width,
+        into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self))
+    } else if laneStride == 1 && count == width && rowBytes % 32 == 0 {
+      // Whole rows of lanes contiguous at each step: copy 32 bytes at a time.
       for p in 0..<depth {
         let from = UnsafeRawPointer(src + p * depthStride)
         let to = UnsafeMutableRawPointer(out + p * width)
-        for offset in stride(from: 0, to: width * 4, by: 32) {
+        for offset in stride(from: 0, to: rowBytes, by: 32) {
           to.storeBytes(
             of: from.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
             toByteOffset: offset, as: SIMD8<Float>.self)
@@ -416,8 +480,8 @@ private func packTransposed(
 /// Used for edge tiles only; adds exactly like the full-tile path, so results do not depend on
 /// where a tile falls.
 @inline(never)
-private func writeEdgeTile(
-  _ sums: UnsafePointer<Float>, nr: Int, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+private func writeEdgeTile<T: PackedGEMMScalar>(
+  _ sums: UnsafePointer<T>, nr: Int, c: UnsafeMutablePointer<T>, ldc: Int, rows: Int,
   cols: Int, store: Bool
 ) {
   for row in 0..<rows {
@@ -632,8 +696,8 @@ extension Kernels {
   /// Double-precision matrix product `C = op(A)·op(B) + beta·C`, all matrices row-major.
   ///
   /// Same contract as the `Float` overload (layouts, `beta` of 0 or 1, C never read when
-  /// `beta == 0`, bit-identical for every thread count). Meant for gradient checks on small
-  /// tensors: a straightforward cache-friendly loop, parallel over rows of C.
+  /// `beta == 0`, bit-identical for every thread count), and the same packed, blocked kernel
+  /// with a register tile of `SIMD4<Double>` (`SIMD8<Double>` with AVX-512) vectors.
   public static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
@@ -645,45 +709,99 @@ extension Kernels {
     precondition(ldb >= (transB ? k : n), "gemm: ldb too small")
     precondition(ldc >= n, "gemm: ldc too small")
     if m == 0 || n == 0 { return }
-    let rowStrideA = transA ? 1 : lda
-    let depthStrideA = transA ? lda : 1
-    // With B transposed, B is first packed as Bᵀ [k, n], so that every row of C is an axpy
-    // along contiguous rows (vectorised across j). Each C[i, j] is still Σ_p A[i, p]·B[p, j]
-    // summed from zero in the order p = 0, 1, …, k − 1, then added to C when beta is 1, as the
-    // dot product would, so the bits do not depend on the layout.
-    var packed: UnsafeMutablePointer<Double>?
-    if transB {
-      let buffer = UnsafeMutablePointer<Double>.allocate(capacity: max(1, k * n))
-      for j in 0..<n {
-        let rowB = b + j * ldb
-        for p in 0..<k { buffer[p * n + j] = rowB[p] }
+    if k == 0 {
+      if beta == 0 {
+        for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
       }
-      packed = buffer
+      return
     }
-    defer { packed?.deallocate() }
-    let rowsB = UnsafePointer(packed) ?? b
-    let strideB = transB ? n : ldb
-    let operands = UncheckedSendable((a, rowsB, c))
-    // Each row of C is computed by one task, with the same loop whatever the task count.
-    let rowsPerTask = max(1, (1 << 16) / max(1, n * k))
-    let tasks = (m + rowsPerTask - 1) / rowsPerTask
-    parallelFor(tasks) { task in
-      let (a, b, c) = operands.value
-      let sums = beta == 0 ? nil : UnsafeMutablePointer<Double>.allocate(capacity: n)
-      defer { sums?.deallocate() }
-      for i in (task * rowsPerTask)..<min(m, (task + 1) * rowsPerTask) {
-        let rowA = a + i * rowStrideA
-        let rowC = c + i * ldc
-        // C[i, ·] = Σ_p A[i, p]·B[p, ·]: axpy along B's contiguous rows, into C or a scratch row.
-        let target = sums ?? rowC
-        target.update(repeating: 0, count: n)
-        for p in 0..<k {
-          let scale = rowA[p * depthStrideA]
-          let rowB = b + p * strideB
-          for j in 0..<n { target[j] += scale * rowB[j] }
-        }
-        if let sums { for j in 0..<n { rowC[j] += sums[j] } }
+    packedGEMM(
+      transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+      beta: beta, c: c, ldc: ldc)
+  }
+}
+
+/// The double-precision register-tile kernel: 6 rows × two vectors (`SIMD4<Double>`, or
+/// `SIMD8<Double>` with AVX-512), 12 accumulators.
+///
+/// `a` is a packed 6×`depth` panel (6 doubles per step), `b` a packed `depth`×`Double.gemmNR`
+/// panel. Only the top-left `rows`×`cols` of the tile are written; with `store` C is
+/// overwritten, otherwise the tile's sum is added to C.
+@inline(never)
+private func dgemmMicroKernel(
+  depth: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+  c: UnsafeMutablePointer<Double>, ldc: Int, rows: Int, cols: Int, store: Bool
+) {
+  #if AUTOGRAD_AVX512
+    typealias V = SIMD8<Double>
+  #else
+    typealias V = SIMD4<Double>
+  #endif
+  let width = MemoryLayout<V>.size
+  var c00 = V()
+  var c01 = V()
+  var c10 = V()
+  var c11 = V()
+  var c20 = V()
+  var c21 = V()
+  var c30 = V()
+  var c31 = V()
+  var c40 = V()
+  var c41 = V()
+  var c50 = V()
+  var c51 = V()
+  var pa = a
+  var pb = UnsafeRawPointer(b)
+  for _ in 0..<depth {
+    let b0 = pb.loadUnaligned(as: V.self)
+    let b1 = pb.loadUnaligned(fromByteOffset: width, as: V.self)
+    var s = V(repeating: pa[0])
+    c00 = c00.addingProduct(s, b0)
+    c01 = c01.addingProduct(s, b1)
+    s = V(repeating: pa[1])
+    c10 = c10.addingProduct(s, b0)
+    c11 = c11.addingProduct(s, b1)
+    s = V(repeating: pa[2])
+    c20 = c20.addingProduct(s, b0)
+    c21 = c21.addingProduct(s, b1)
+    s = V(repeating: pa[3])
+    c30 = c30.addingProduct(s, b0)
+    c31 = c31.addingProduct(s, b1)
+    s = V(repeating: pa[4])
+    c40 = c40.addingProduct(s, b0)
+    c41 = c41.addingProduct(s, b1)
+    s = V(repeating: pa[5])
+    c50 = c50.addingProduct(s, b0)
+    c51 = c51.addingProduct(s, b1)
+    pa += 6
+    pb += 2 * width
+  }
+  let tile = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+  let nr = 2 * V.scalarCount
+  if rows == 6 && cols == nr {
+    @inline(__always) func write(_ row: Int, _ lo: V, _ hi: V) {
+      let to = UnsafeMutableRawPointer(c + row * ldc)
+      if store {
+        to.storeBytes(of: lo, as: V.self)
+        to.storeBytes(of: hi, toByteOffset: width, as: V.self)
+      } else {
+        to.storeBytes(of: to.loadUnaligned(as: V.self) + lo, as: V.self)
+        to.storeBytes(
+          of: to.loadUnaligned(fromByteOffset: width, as: V.self) + hi, toByteOffset: width,
+          as: V.self)
       }
     }
+    write(0, tile.0, tile.1)
+    write(1, tile.2, tile.3)
+    write(2, tile.4, tile.5)
+    write(3, tile.6, tile.7)
+    write(4, tile.8, tile.9)
+    write(5, tile.10, tile.11)
+    return
+  }
+  withUnsafeBytes(of: tile) { sums in
+    writeEdgeTile(
+      sums.assumingMemoryBound(to: Double.self).baseAddress!, nr: nr, c: c, ldc: ldc,
+      rows: rows, cols: cols, store: store)
   }
 }
