@@ -13,6 +13,10 @@ struct WorkloadResult {
   var name: String
   var medianMs: Double
   var detail: String
+  /// Flops of one step, where they are well defined (printed as a share of the FMA peak).
+  var flops: Double? = nil
+  /// Whether the flops are float64 (half the FP32 peak).
+  var isFloat64 = false
 }
 
 /// A word-language-model step: forward from a zero state, NLL, backward, clip 0.25, SGD lr 20.
@@ -48,7 +52,9 @@ func runModelWorkloads(steps: Int, selected: Set<String>) -> [WorkloadResult] {
           encoder: encoder, body: { drop(lstm(drop($0)).output) }, decoder: decoder,
           parameters: parameters, optimizer: optimizer, data: data, targets: targets)
       })
-    results.append(.init(name: "lstm_lm_step", medianMs: ms, detail: String(format: "%.0f tokens/s", 700_000 / ms)))
+    results.append(
+      .init(
+        name: "lstm_lm_step", medianMs: ms, detail: String(format: "%.0f tokens/s", 700_000 / ms)))
   }
   if selected.contains("transformer") {
     manualSeed(0)
@@ -67,7 +73,9 @@ func runModelWorkloads(steps: Int, selected: Set<String>) -> [WorkloadResult] {
           targets: targets)
       })
     results.append(
-      .init(name: "transformer_lm_step", medianMs: ms, detail: String(format: "%.0f tokens/s", 700_000 / ms)))
+      .init(
+        name: "transformer_lm_step", medianMs: ms,
+        detail: String(format: "%.0f tokens/s", 700_000 / ms)))
   }
   if selected.contains("attention") {
     manualSeed(0)
@@ -82,7 +90,9 @@ func runModelWorkloads(steps: Int, selected: Set<String>) -> [WorkloadResult] {
         optimizer.step()
       })
     results.append(
-      .init(name: "attention_step", medianMs: ms, detail: String(format: "%.0f sequences/s", 32_000 / ms)))
+      .init(
+        name: "attention_step", medianMs: ms,
+        detail: String(format: "%.0f sequences/s", 32_000 / ms)))
   }
   if selected.contains("overhead") {
     let x = Tensor.randn([16], generator: generator).requiringGrad()
@@ -97,14 +107,19 @@ func runModelWorkloads(steps: Int, selected: Set<String>) -> [WorkloadResult] {
         x.zeroGrad()
       })
     results.append(
-      .init(name: "op_overhead", medianMs: ms, detail: String(format: "%.2f µs per op, forward and backward", ms * 1000 / 10_000)))
+      .init(
+        name: "op_overhead", medianMs: ms,
+        detail: String(format: "%.2f µs per op, forward and backward", ms * 1000 / 10_000)))
   }
   if selected.contains("gemm64") {
     let a = Tensor.randn([1024, 1024], dtype: .float64, generator: generator)
     let b = Tensor.randn([1024, 1024], dtype: .float64, generator: generator)
     let ms = median(time(repeats: 5, warmup: 1) { _ = noGrad { a.matmul(b) } })
     results.append(
-      .init(name: "gemm_f64_1024", medianMs: ms, detail: String(format: "%.1f GFLOPS", 2 * pow(1024, 3) / ms / 1e6)))
+      .init(
+        name: "gemm_f64_1024", medianMs: ms,
+        detail: String(format: "%.1f GFLOPS", 2 * pow(1024, 3) / ms / 1e6),
+        flops: 2 * pow(1024, 3), isFloat64: true))
   }
   return results
 }

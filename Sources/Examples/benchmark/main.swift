@@ -54,6 +54,23 @@ func peakRSS() -> Int {
   return usage.ru_maxrss * 1024
 }
 
+/// The multiply-add flops (2 per multiply-add) of one training step at `batch`: the forward
+/// matrix products and convolutions, their weight gradients, and every input gradient except
+/// the image's (it needs none).
+func trainingStepFlops(_ model: PolicyModel, batch: Int) -> Double {
+  let b = Double(batch)
+  switch model {
+  case .cnn:
+    let conv1 = 2 * b * 32 * 26 * 26 * 9
+    let conv2 = 2 * b * 64 * 24 * 24 * 288
+    let fc1 = 2 * b * 9216 * 128
+    let fc2 = 2 * b * 128 * 10
+    return 2 * conv1 + 3 * (conv2 + fc1 + fc2)
+  case .mlp:
+    return 2 * (2 * b * 784 * 128) + 3 * (2 * b * 128 * 10)
+  }
+}
+
 /// One REINFORCE step of the original experiment on a fixed batch.
 func trainingStep(_ policy: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) {
   let m = Categorical(probs: policy(x))
@@ -67,7 +84,8 @@ func trainingStep(_ policy: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Te
 
 runCommandLine(usage: usage) {
   let args = try Arguments(
-    Array(CommandLine.arguments.dropFirst()), valued: ["--threads", "--steps", "--models", "--workloads"],
+    Array(CommandLine.arguments.dropFirst()),
+    valued: ["--threads", "--steps", "--models", "--workloads"],
     boolean: ["--json", "--skip-gemm", "--skip-conv", "--help"])
   if args.flag("--help") {
     print(usage)
@@ -79,15 +97,28 @@ runCommandLine(usage: usage) {
   let steps = try args.int("--steps", default: 20, in: 1...10_000)
   var results: [String: Any] = ["threads": numThreads()]
   var lines = ["swift-autograd benchmark, \(numThreads()) thread(s)"]
+  let peak = measureFMAPeak(threads: numThreads())
+  results["fma_peak_gflops"] = peak.gflops
+  lines.append(
+    String(
+      format: "FP32 FMA peak (measured, %d threads, %d-lane vectors): %.1f GFLOPS", numThreads(),
+      peak.vectorLanes, peak.gflops))
+  /// `gflops` as a percentage of the measured peak (`scale` 0.5 for float64: half the lanes).
+  func percent(_ gflops: Double, scale: Double = 1) -> Double {
+    100 * gflops / (peak.gflops * scale)
+  }
 
   if !args.flag("--skip-gemm") {
     var gemm = [[String: Any]]()
     for r in runGEMMBenchmarks() {
-      gemm.append(["name": r.name, "m": r.m, "n": r.n, "k": r.k, "gflops": r.gflops])
+      gemm.append([
+        "name": r.name, "m": r.m, "n": r.n, "k": r.k, "gflops": r.gflops,
+        "percent_of_peak": percent(r.gflops),
+      ])
       lines.append(
         String(
-          format: "gemm %-24@ %5d×%5d×%5d  %7.1f GFLOPS", r.name as NSString, r.m, r.n, r.k,
-          r.gflops))
+          format: "gemm %-24@ %5d×%5d×%5d  %7.1f GFLOPS  %5.1f %% of peak", r.name as NSString,
+          r.m, r.n, r.k, r.gflops, percent(r.gflops)))
     }
     results["gemm"] = gemm
   }
@@ -128,15 +159,17 @@ runCommandLine(usage: usage) {
     let ms = median(time(repeats: steps, warmup: 0) { trainingStep(policy, optimizer, x, y) })
     let faultsPerStep = Double(minorPageFaults() - faults) / Double(steps)
     let missesPerStep = Double(memoryStatistics().cacheMisses - misses) / Double(steps)
+    let gflops = trainingStepFlops(model, batch: 128) / ms / 1e6
     training.append([
       "model": model.rawValue, "median_ms": ms, "images_per_s": 128_000 / ms,
       "page_faults_per_step": faultsPerStep, "new_buffers_per_step": missesPerStep,
+      "gflops": gflops, "percent_of_peak": percent(gflops),
     ])
     lines.append(
       String(
         format:
-          "training step %@ (batch 128): median %.2f ms, %.0f images/s; per step %.0f page faults, %.1f new buffers ≥ 32 KiB",
-        model.rawValue, ms, 128_000 / ms, faultsPerStep, missesPerStep))
+          "training step %@ (batch 128): median %.2f ms, %.0f images/s, %.1f GFLOPS (%.1f %% of peak); per step %.0f page faults, %.1f new buffers ≥ 32 KiB",
+        model.rawValue, ms, 128_000 / ms, gflops, percent(gflops), faultsPerStep, missesPerStep))
   }
   results["training"] = training
 
@@ -145,12 +178,23 @@ runCommandLine(usage: usage) {
     (args.string("--workloads") ?? known.sorted().joined(separator: ",")).split(separator: ",")
       .map(String.init))
   if !selected.isSubset(of: known.union(["none"])) {
-    throw UsageError("--workloads takes \(known.sorted().joined(separator: ", ")) or none, got '\(args.string("--workloads")!)'")
+    throw UsageError(
+      "--workloads takes \(known.sorted().joined(separator: ", ")) or none, got '\(args.string("--workloads")!)'"
+    )
   }
   var workloads = [[String: Any]]()
   for r in runModelWorkloads(steps: steps, selected: selected) {
-    workloads.append(["name": r.name, "median_ms": r.medianMs])
-    lines.append(String(format: "%@: median %.2f ms, %@", r.name, r.medianMs, r.detail))
+    var entry: [String: Any] = ["name": r.name, "median_ms": r.medianMs]
+    var line = String(format: "%@: median %.2f ms, %@", r.name, r.medianMs, r.detail)
+    if let flops = r.flops {
+      let gflops = flops / r.medianMs / 1e6
+      let share = percent(gflops, scale: r.isFloat64 ? 0.5 : 1)
+      entry["gflops"] = gflops
+      entry["percent_of_peak"] = share
+      line += String(format: " (%.1f %% of the %@ peak)", share, r.isFloat64 ? "FP64" : "FP32")
+    }
+    workloads.append(entry)
+    lines.append(line)
   }
   results["workloads"] = workloads
   results["peak_rss_bytes"] = peakRSS()
