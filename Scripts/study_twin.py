@@ -15,12 +15,10 @@ project; CI never runs this.
         --seed 3 --log twin.csv
 """
 import argparse
-import gzip
 import os
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -29,8 +27,8 @@ from torch.distributions import Categorical
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_nn_fixtures import CNN  # noqa: E402  the experiment's CNN, one definition
+from mnist_data import load  # noqa: E402  the shipped MNIST, one loader
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 p = argparse.ArgumentParser()
 p.add_argument("--init", required=True, help="safetensors from mnist-reinforce --save-initial")
 p.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
@@ -48,16 +46,6 @@ p.add_argument("--log", required=True)
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
-
-
-def load(prefix):
-    root = os.path.join(ROOT, "Data", "MNIST")
-    with gzip.open(os.path.join(root, f"{prefix}-images-idx3-ubyte.gz")) as f:
-        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    with gzip.open(os.path.join(root, f"{prefix}-labels-idx1-ubyte.gz")) as f:
-        y = np.frombuffer(f.read(), np.uint8, offset=8)
-    x = (torch.tensor(x, dtype=torch.float32) / 255 - 0.1307) / 0.3081
-    return x, torch.tensor(y, dtype=torch.int64)
 
 
 class MLP(nn.Module):
