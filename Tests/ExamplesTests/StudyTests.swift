@@ -206,6 +206,30 @@ struct StudyTests {
     }
   }
 
+  @Test("an unwritable --log-classes, --grad-stats or --save-initial path throws naming the file")
+  func unwritableOutputs() throws {
+    let dir = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("no-such-directory/out").path
+    let settings: [(String, WritableKeyPath<Options, String?>)] = [
+      ("--log-classes", \.classLogPath), ("--grad-stats", \.gradientLogPath),
+      ("--save-initial", \.initialStatePath),
+    ]
+    for (flag, keyPath) in settings {
+      var o = Self.options(steps: 1, fixed: true)
+      o.gradientStatisticsEvery = 1
+      o[keyPath: keyPath] = path
+      var progress = ProgressLine(total: 0)
+      #expect("\(flag) names the file") {
+        _ = try Generator.withDefault(Generator(seed: 0)) {
+          try runExperiment(o, progress: &progress)
+        }
+      } throws: { error in
+        "\(error)".contains(path)
+      }
+    }
+  }
+
   @Test("the study's flags parse, and a bad one names itself")
   func flags() throws {
     let o = try Options(arguments: [

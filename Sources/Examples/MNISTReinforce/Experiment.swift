@@ -25,15 +25,7 @@ func mix(_ seed: UInt64, _ stream: UInt64, _ step: Int) -> UInt64 {
 
 /// Test accuracy of the greedy policy (argmax π) on `data`.
 public func testAccuracy(_ policy: Module, on data: MNIST) -> Double {
-  policy.eval()
-  defer { policy.train() }
-  var correct = 0
-  noGrad {
-    for (x, y) in DataLoader(data, batchSize: 200) {
-      correct += Int(policy(x).argmax(dim: 1).eq(y).sum().item())
-    }
-  }
-  return Double(correct) / Double(data.count)
+  classStatistics(policy, on: data).accuracy
 }
 
 /// Trains a policy on MNIST as the original script did, with the options' variations, printing
