@@ -43,6 +43,25 @@ def run_ours():
     return json.loads(subprocess.check_output([args.bench, "--threads", str(args.threads), "--steps", str(args.steps), "--json"], env=env))
 
 
+def experiment_rss():
+    """Peak RSS (MB) of a 100-step mnist-reinforce run and of its PyTorch twin, as child processes.
+
+    Called before this script imports numpy or torch: a child's peak RSS counts the parent's
+    pages it was forked with, before its exec."""
+    def peak(cmd):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
+        _, _, usage = os.wait4(proc.pid, 0)
+        return usage.ru_maxrss / 1e3
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ours = peak([os.path.join(os.path.dirname(args.bench), "mnist-reinforce"), "--steps", "100",
+                 "--threads", str(args.threads)])
+    theirs = peak([sys.executable, os.path.join(root, "Scripts", "pytorch_mnist_reinforce.py"), "--steps", "100",
+                   "--threads", str(args.threads)])
+    return ours, theirs
+
+
+experiment_peak_rss = experiment_rss()
+
 for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
     os.environ.pop(var, None)
 os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
@@ -212,20 +231,6 @@ def table_rows(ours, t):
     return rows
 
 
-def experiment_rss():
-    """Peak RSS (MB) of a 100-step mnist-reinforce run and of its PyTorch twin, as child processes."""
-    def peak(cmd):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
-        _, _, usage = os.wait4(proc.pid, 0)
-        return usage.ru_maxrss / 1e3
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ours = peak([os.path.join(os.path.dirname(args.bench), "mnist-reinforce"), "--steps", "100",
-                 "--threads", str(args.threads)])
-    theirs = peak([sys.executable, os.path.join(root, "Scripts", "pytorch_mnist_reinforce.py"), "--steps", "100",
-                   "--threads", str(args.threads)])
-    return ours, theirs
-
-
 runs, peaks = [], []
 for run in range(args.runs):
     ours = run_ours()
@@ -244,5 +249,5 @@ for i, first in enumerate(runs[0]):
     share_text = f"{statistics.median(share):.0f} %" if share else ""
     print(f"| {first[0]} | {statistics.median(c[1] for c in column):.1f} | {statistics.median(c[2] for c in column):.1f} | "
           f"{statistics.median(ratios):.2f}× [{min(ratios):.2f}–{max(ratios):.2f}] | {share_text} |")
-ours_rss, theirs_rss = experiment_rss()
+ours_rss, theirs_rss = experiment_peak_rss
 print(f"| peak RSS of a 100-step mnist-reinforce run, MB | {ours_rss:.0f} | {theirs_rss:.0f} | {theirs_rss / ours_rss:.2f}× smaller | |")
