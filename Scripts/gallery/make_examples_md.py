@@ -207,6 +207,40 @@ if series:
         "| model | | seeds | valid ppl, last epoch (mean ± sd) | test ppl | time per epoch | wall time per run |",
         "| --- | --- | --- | --- | --- | --- | --- |"] + rows)
 
+# word-language-model LSTM from the same start: the gallery's seeds plus
+# word_language_model_same_start.sh's (dropout 0.2), paired per seed.
+def valid_test(log):
+    return float([r for r in log if r["epoch"] != "test"][-1]["valid_ppl"]), float([r for r in log if r["epoch"] == "test"][0]["valid_ppl"])
+
+
+pairs = []
+for seed, ours_log, _ in per_seed("word-language-model-lstm-ours", lambda log: log):
+    theirs = read(f"word-language-model-lstm-torch-{seed}.csv")
+    if theirs:
+        pairs.append((seed, valid_test(ours_log), valid_test(theirs)))
+same_start = os.path.join("word-language-model-same-start")
+for name in sorted(os.listdir(os.path.join(G, same_start))) if os.path.isdir(os.path.join(G, same_start)) else []:
+    m = re.fullmatch(r"ours-0\.2-(\d+)\.csv", name)
+    theirs = read(os.path.join(same_start, f"torch-0.2-{m.group(1)}.csv")) if m else None
+    if theirs:
+        pairs.append((m.group(1), valid_test(read(os.path.join(same_start, name))), valid_test(theirs)))
+if len(pairs) >= 2:
+    T95 = {1: 12.71, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+           11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093}
+    rows = []
+    for k, label in ((0, "valid ppl"), (1, "test ppl")):
+        ours_v, theirs_v = [p[1][k] for p in pairs], [p[2][k] for p in pairs]
+        d = [a - b for a, b in zip(ours_v, theirs_v)]
+        half = T95.get(len(d) - 1, 2.0) * statistics.stdev(d) / math.sqrt(len(d))
+        mean = statistics.mean(d)
+        rows.append(f"| {label} | {statistics.mean(ours_v):.1f} ± {statistics.stdev(ours_v):.1f} | "
+                    f"{statistics.mean(theirs_v):.1f} ± {statistics.stdev(theirs_v):.1f} | "
+                    f"{mean:+.1f} [{mean - half:+.1f}, {mean + half:+.1f}] |")
+    tables["word-language-model-same-start"] = "\n".join([
+        f"| LSTM, dropout 0.2, same start, {len(pairs)} seeds ({', '.join(p[0] for p in pairs)}) | ours (mean ± sd) | PyTorch | "
+        "ours − PyTorch, mean [95 % t-interval of the paired difference] |",
+        "| --- | --- | --- | --- |"] + rows)
+
 md_path = os.path.join(ROOT, "Documentation", "Examples.md")
 md = open(md_path).read()
 for name, table in tables.items():
