@@ -16,6 +16,19 @@ struct ForwardValueTests {
     #expect(c.scalars == [58, 64, 139, 154, 116, 128, 278, 308])
   }
 
+  @Test("pow's special exponents (1, 2, 0.5, −1) are exact and agree with powf to the last bit")
+  func powSpecialExponents() {
+    let values: [Float] = [0.1, 0.3, 1, 1.5, 2, 3.7, 1e-3, 123.456, 7e5]
+    let x = Tensor(shape: [values.count], scalars: values)
+    for (exponent, exact) in [
+      (1.0, { (v: Float) in v }), (2, { $0 * $0 }), (0.5, { $0.squareRoot() }), (-1, { 1 / $0 }),
+    ] {
+      let got = x.pow(exponent).scalars
+      #expect(got == values.map(exact), "pow(\(exponent))")
+      #expect(got == values.map { Foundation.pow($0, Float(exponent)) }, "pow(\(exponent)) vs powf")
+    }
+  }
+
   @Test("softmax and logSoftmax: known values, finite at ±1000")
   func softmaxValues() {
     let p = Tensor(shape: [1, 3], scalars: [1.0, 2.0, 3.0] as [Double]).softmax(dim: 1)
@@ -276,7 +289,9 @@ struct SelectionEdgeTests {
     let x = Tensor.zeros([3], dtype: .float64).requiringGrad()
     x.norm().backward()
     #expect(x.grad!.doubleScalars == [0, 0, 0])
-    let result = gradcheck("norm at 0", inputs: [Tensor.zeros([3], dtype: .float64)]) { $0[0].norm() }
+    let result = gradcheck("norm at 0", inputs: [Tensor.zeros([3], dtype: .float64)]) {
+      $0[0].norm()
+    }
     #expect(result.passed, "\(result)")
   }
 
@@ -295,6 +310,7 @@ struct SelectionEdgeTests {
     #expect(Tensor.ones([2, 3]).matmul(Tensor.ones([3])).shape == [2])
     #expect(Tensor.ones([3]).matmul(Tensor.ones([4, 3, 5])).shape == [4, 5])
     #expect(Tensor.ones([2, 1, 4, 3]).matmul(Tensor.ones([5, 3, 2])).shape == [2, 5, 4, 2])
-    #expect(Tensor.ones([2, 1, 4, 3]).matmul(Tensor.ones([5, 3, 2])).doubleScalars.allSatisfy { $0 == 3 })
+    #expect(
+      Tensor.ones([2, 1, 4, 3]).matmul(Tensor.ones([5, 3, 2])).doubleScalars.allSatisfy { $0 == 3 })
   }
 }

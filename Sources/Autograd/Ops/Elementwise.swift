@@ -14,8 +14,16 @@ struct LogF: UnaryScalarFunction {
 }
 struct PowF: UnaryScalarFunction {
   let p: Double
+  /// The exponents whose power is one correctly rounded operation (as PyTorch special-cases
+  /// them), so that, e.g., the backward of `pow(2)`, which takes `pow(1)`, calls no `powf`.
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
-    p == 2 ? x * x : T.pow(x, T(p))
+    switch p {
+    case 1: x
+    case 2: x * x
+    case 0.5: x.squareRoot()
+    case -1: 1 / x
+    default: T.pow(x, T(p))
+    }
   }
 }
 struct SqrtF: UnaryScalarFunction {
