@@ -384,6 +384,17 @@ private func packPanels<T: PackedGEMMScalar>(
             toByteOffset: offset, as: SIMD8<Float>.self)
         }
       }
+    } else if laneStride == 1 && count == width && rowBytes % 16 == 0 {
+      // The same, 16 bytes at a time (a 12-float or 6-double A panel).
+      for p in 0..<depth {
+        let from = UnsafeRawPointer(src + p * depthStride)
+        let to = UnsafeMutableRawPointer(out + p * width)
+        for offset in stride(from: 0, to: rowBytes, by: 16) {
+          to.storeBytes(
+            of: from.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self),
+            toByteOffset: offset, as: SIMD4<Float>.self)
+        }
+      }
     } else {
       for p in 0..<depth {
         let row = out + p * width
