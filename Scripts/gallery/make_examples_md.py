@@ -219,7 +219,8 @@ for seed, ours_log, _ in per_seed("word-language-model-lstm-ours", lambda log: l
     if theirs:
         pairs.append((seed, valid_test(ours_log), valid_test(theirs)))
 same_start = os.path.join("word-language-model-same-start")
-for name in sorted(os.listdir(os.path.join(G, same_start))) if os.path.isdir(os.path.join(G, same_start)) else []:
+same_start_logs = os.listdir(os.path.join(G, same_start)) if os.path.isdir(os.path.join(G, same_start)) else []
+for name in sorted(same_start_logs, key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)]):
     m = re.fullmatch(r"ours-0\.2-(\d+)\.csv", name)
     theirs = read(os.path.join(same_start, f"torch-0.2-{m.group(1)}.csv")) if m else None
     if theirs:
