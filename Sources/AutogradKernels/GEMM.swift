@@ -1,6 +1,7 @@
-// Single-precision GEMM: Goto/BLIS-style blocking with packed operands and a SIMD register tile
-// (6×16 of `SIMD8<Float>` on AVX2; 12×32 of `SIMD16<Float>` when built with AVX-512 and
-// `-D AUTOGRAD_AVX512`).
+// GEMM for Float and Double: Goto/BLIS-style blocking with packed operands and a SIMD register
+// tile, generic over the scalar (`PackedGEMMScalar`) with a kernel per type: Float 6×16 of
+// `SIMD8<Float>` on AVX2, 12×32 of `SIMD16<Float>` when built with AVX-512 and
+// `-D AUTOGRAD_AVX512`; Double 6×8 of `SIMD4<Double>`, 6×16 of `SIMD8<Double>` with AVX-512.
 //
 // C is split into a few row/column slabs, one task per thread. A task runs the classic loops on
 // its slab: for each nc-column block, for each k-block, pack op(B)'s kc×nc block (nr-column
