@@ -625,82 +625,16 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
     }
   }
 #else
-  /// The 6×16 register-tile kernel (AVX2: 12 `SIMD8<Float>` accumulators).
-  ///
-  /// `a` is a packed 6×`depth` panel (6 floats per step), `b` a packed `depth`×16 panel (16
-  /// floats per step, 64-byte aligned). Only the top-left `rows`×`cols` of the tile are written;
-  /// with `store` C is overwritten, otherwise the tile's sum is added to C.
-  @inline(never)
+  /// The 6×16 register-tile kernel (AVX2: 12 `SIMD8<Float>` accumulators); see
+  /// ``gemmMicroKernel6x2(_:depth:a:b:c:ldc:rows:cols:store:)``.
+  @inline(__always)
   private func sgemmMicroKernel(
     depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
     ldc: Int, rows: Int, cols: Int, store: Bool
   ) {
-    typealias V = SIMD8<Float>
-    var c00 = V()
-    var c01 = V()
-    var c10 = V()
-    var c11 = V()
-    var c20 = V()
-    var c21 = V()
-    var c30 = V()
-    var c31 = V()
-    var c40 = V()
-    var c41 = V()
-    var c50 = V()
-    var c51 = V()
-    var pa = a
-    var pb = UnsafeRawPointer(b)
-    for _ in 0..<depth {
-      let b0 = pb.load(as: V.self)
-      let b1 = pb.load(fromByteOffset: 32, as: V.self)
-      var s = V(repeating: pa[0])
-      c00 = c00.addingProduct(s, b0)
-      c01 = c01.addingProduct(s, b1)
-      s = V(repeating: pa[1])
-      c10 = c10.addingProduct(s, b0)
-      c11 = c11.addingProduct(s, b1)
-      s = V(repeating: pa[2])
-      c20 = c20.addingProduct(s, b0)
-      c21 = c21.addingProduct(s, b1)
-      s = V(repeating: pa[3])
-      c30 = c30.addingProduct(s, b0)
-      c31 = c31.addingProduct(s, b1)
-      s = V(repeating: pa[4])
-      c40 = c40.addingProduct(s, b0)
-      c41 = c41.addingProduct(s, b1)
-      s = V(repeating: pa[5])
-      c50 = c50.addingProduct(s, b0)
-      c51 = c51.addingProduct(s, b1)
-      pa += 6
-      pb += 64
-    }
-    let tile = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
-    if rows == 6 && cols == 16 {
-      @inline(__always) func write(_ row: Int, _ lo: V, _ hi: V) {
-        let to = UnsafeMutableRawPointer(c + row * ldc)
-        if store {
-          to.storeBytes(of: lo, as: V.self)
-          to.storeBytes(of: hi, toByteOffset: 32, as: V.self)
-        } else {
-          to.storeBytes(of: to.loadUnaligned(as: V.self) + lo, as: V.self)
-          to.storeBytes(
-            of: to.loadUnaligned(fromByteOffset: 32, as: V.self) + hi, toByteOffset: 32,
-            as: V.self)
-        }
-      }
-      write(0, tile.0, tile.1)
-      write(1, tile.2, tile.3)
-      write(2, tile.4, tile.5)
-      write(3, tile.6, tile.7)
-      write(4, tile.8, tile.9)
-      write(5, tile.10, tile.11)
-      return
-    }
-    withUnsafeBytes(of: tile) { sums in
-      writeEdgeTile(
-        sums.assumingMemoryBound(to: Float.self).baseAddress!, nr: 16, c: c, ldc: ldc, rows: rows,
-        cols: cols, store: store)
-    }
+    gemmMicroKernel6x2(
+      SIMD8<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols,
+      store: store)
   }
 #endif
 
@@ -733,13 +667,9 @@ extension Kernels {
   }
 }
 
-/// The double-precision register-tile kernel: 6 rows × two vectors (`SIMD4<Double>`, or
-/// `SIMD8<Double>` with AVX-512), 12 accumulators.
-///
-/// `a` is a packed 6×`depth` panel (6 doubles per step), `b` a packed `depth`×`Double.gemmNR`
-/// panel. Only the top-left `rows`×`cols` of the tile are written; with `store` C is
-/// overwritten, otherwise the tile's sum is added to C.
-@inline(never)
+/// The double-precision register-tile kernel: 6 rows × two `SIMD4<Double>` (`SIMD8<Double>`
+/// with AVX-512); see ``gemmMicroKernel6x2(_:depth:a:b:c:ldc:rows:cols:store:)``.
+@inline(__always)
 private func dgemmMicroKernel(
   depth: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
   c: UnsafeMutablePointer<Double>, ldc: Int, rows: Int, cols: Int, store: Bool
@@ -749,6 +679,21 @@ private func dgemmMicroKernel(
   #else
     typealias V = SIMD4<Double>
   #endif
+  gemmMicroKernel6x2(
+    V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, store: store)
+}
+
+/// A register-tile kernel of 6 rows × two vectors `V` (12 accumulators): the AVX2 `Float` tile
+/// and both `Double` tiles.
+///
+/// `a` is a packed 6×`depth` panel (6 scalars per step), `b` a packed `depth`×(2·lanes) panel.
+/// Only the top-left `rows`×`cols` of the tile are written; with `store` C is overwritten,
+/// otherwise the tile's sum is added to C. Each element is a chain of FMAs in increasing depth.
+@inline(never)
+private func gemmMicroKernel6x2<V: SIMD>(
+  _: V.Type, depth: Int, a: UnsafePointer<V.Scalar>, b: UnsafePointer<V.Scalar>,
+  c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, cols: Int, store: Bool
+) where V.Scalar: PackedGEMMScalar {
   let width = MemoryLayout<V>.size
   var c00 = V()
   var c01 = V()
@@ -813,7 +758,7 @@ private func dgemmMicroKernel(
   }
   withUnsafeBytes(of: tile) { sums in
     writeEdgeTile(
-      sums.assumingMemoryBound(to: Double.self).baseAddress!, nr: nr, c: c, ldc: ldc,
+      sums.assumingMemoryBound(to: V.Scalar.self).baseAddress!, nr: nr, c: c, ldc: ldc,
       rows: rows, cols: cols, store: store)
   }
 }
