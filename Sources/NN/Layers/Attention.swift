@@ -53,8 +53,12 @@ func attention(
   let (l, s) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
   var scores = query.matmul(key.transpose(-2, -1)) * (scale ?? 1 / Double(e).squareRoot())
   if isCausal {
-    let causal = Tensor.ones([l, s], dtype: query.dtype).triu(diagonal: 1)
-    scores = scores.maskedFill(causal, -.infinity)
+    // An additive bias (0 on and below the diagonal, −∞ above), as PyTorch's fused attention
+    // uses: the same scores as masking them to −∞, and the same gradients (the softmax gives
+    // the blocked keys weight 0 exactly), without materialising a mask of the scores' shape.
+    var bias = [Double](repeating: 0, count: l * s)
+    for i in 0..<l { for j in (i + 1)..<max(i + 1, s) { bias[i * s + j] = -.infinity } }
+    scores = scores + Tensor(shape: [l, s], scalars: bias).to(query.dtype)
   }
   if let mask { scores = scores + mask }
   var weights = scores.softmax(dim: -1)
