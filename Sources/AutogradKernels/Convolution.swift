@@ -41,6 +41,15 @@ public struct ConvLayout {
     let y = UncheckedSendable(out)
     let bp = UncheckedSendable(bias)
     let (o, ck, plane, chw, geometry) = (o, ck, plane, c * h * w, geometry)
+    if Kernels.usesWinograd(geometry, inChannels: c, outChannels: o) {
+      let winograd = WinogradConvolution(
+        n: n, inChannels: c, outChannels: o, height: h, width: w, padding: geometry.padding)
+      Kernels.withScratch(T.self, count: 16 * o * c) { u in
+        winograd.transformWeight(weight, adjoint: false, u)
+        winograd.forward(T.self, input, u, bias, out)
+      }
+      return
+    }
     forEach(n) { j in
       Kernels.withScratch(T.self, count: ck * plane) { col in
         Kernels.im2col(x.value + j * chw, col, geometry)
@@ -66,6 +75,23 @@ public struct ConvLayout {
     _: T.Type, input: UnsafePointer<T>?, weight: UnsafePointer<T>?, grad: UnsafePointer<T>,
     dx: UnsafeMutablePointer<T>?, dw: UnsafeMutablePointer<T>?
   ) {
+    if let dx, let weight, geometry.padding <= 2,
+      Kernels.usesWinograd(geometry, inChannels: o, outChannels: c)
+    {
+      // The input gradient is the convolution of the output gradient, padded by 2 − padding,
+      // with the flipped, transposed kernels: Winograd too. The weight gradient stays im2col.
+      if dw != nil {
+        backward(T.self, input: input, weight: nil, grad: grad, dx: nil, dw: dw)
+      }
+      let winograd = WinogradConvolution(
+        n: n, inChannels: o, outChannels: c, height: geometry.outH, width: geometry.outW,
+        padding: 2 - geometry.padding)
+      Kernels.withScratch(T.self, count: 16 * o * c) { u in
+        winograd.transformWeight(weight, adjoint: true, u)
+        winograd.forward(T.self, grad, u, nil, dx)
+      }
+      return
+    }
     let x = UncheckedSendable(input)
     let wp = UncheckedSendable(weight)
     let gp = UncheckedSendable(grad)

@@ -1,6 +1,6 @@
+import Autograd
 import Testing
 
-import Autograd
 @testable import AutogradKernels
 
 /// conv2d's per-image kernels: gradients against a naive float64 reference over several
@@ -106,6 +106,108 @@ struct ConvolutionKernelTests {
     ] {
       let worst = zip(a, e).map { abs($0 - $1) / max(1, abs($1)) }.max()!
       #expect(worst < 1e-5, "\(name) differs by \(worst)")
+    }
+  }
+}
+
+/// The Winograd F(2×2, 3×3) kernel against a nested-loop direct convolution in float64, on odd
+/// sizes and every padding it serves, forward and as the input gradient (adjoint kernels); and
+/// bit-identical for every thread count. Calls the kernel directly, so it changes no global
+/// setting.
+@Suite("Winograd convolution kernel", .serialized)
+struct WinogradKernelTests {
+  /// Direct cross-correlation of x [n, c, h, w] with w [k, c, 3, 3] (or, with `adjoint`, the
+  /// flipped transposes of w [c, k, 3, 3]), zero padding `pad`.
+  private func direct(
+    _ x: [Double], _ w: [Double], n: Int, c: Int, k: Int, h: Int, wd: Int, pad: Int,
+    adjoint: Bool
+  ) -> [Double] {
+    let (oh, ow) = (h + 2 * pad - 2, wd + 2 * pad - 2)
+    var y = [Double](repeating: 0, count: n * k * oh * ow)
+    for i in 0..<n {
+      for f in 0..<k {
+        for oy in 0..<oh {
+          for ox in 0..<ow {
+            var sum = 0.0
+            for ch in 0..<c {
+              for p in 0..<3 {
+                for q in 0..<3 {
+                  let (iy, ix) = (oy - pad + p, ox - pad + q)
+                  guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                  let weight =
+                    adjoint
+                    ? w[((ch * k + f) * 3 + 2 - p) * 3 + 2 - q] : w[((f * c + ch) * 3 + p) * 3 + q]
+                  sum += x[((i * c + ch) * h + iy) * wd + ix] * weight
+                }
+              }
+            }
+            y[((i * k + f) * oh + oy) * ow + ox] = sum
+          }
+        }
+      }
+    }
+    return y
+  }
+
+  private func winograd<T: KernelScalar>(
+    _: T.Type, _ x: [T], _ w: [T], n: Int, c: Int, k: Int, h: Int, wd: Int, pad: Int,
+    adjoint: Bool
+  ) -> [T] {
+    let conv = WinogradConvolution(
+      n: n, inChannels: c, outChannels: k, height: h, width: wd, padding: pad)
+    var u = [T](repeating: 0, count: 16 * k * c)
+    var y = [T](repeating: .nan, count: n * k * conv.outH * conv.outW)
+    u.withUnsafeMutableBufferPointer { conv.transformWeight(w, adjoint: adjoint, $0.baseAddress!) }
+    x.withUnsafeBufferPointer { xp in
+      u.withUnsafeBufferPointer { up in
+        y.withUnsafeMutableBufferPointer {
+          conv.forward(T.self, xp.baseAddress!, up.baseAddress!, nil, $0.baseAddress!)
+        }
+      }
+    }
+    return y
+  }
+
+  @Test(
+    "matches direct convolution on odd shapes, paddings 0, 1, 2, forward and adjoint",
+    arguments: [
+      (3, 5, 7, 9, 0), (2, 3, 6, 5, 1), (1, 9, 11, 13, 2), (4, 1, 3, 3, 1), (2, 17, 21, 4, 0),
+    ])
+  func matchesDirect(shape: (c: Int, k: Int, h: Int, w: Int, pad: Int)) {
+    let (n, c, k, h, wd, pad) = (3, shape.c, shape.k, shape.h, shape.w, shape.pad)
+    let x = sample([n, c, h, wd], seed: 400).doubleScalars
+    for adjoint in [false, true] {
+      let w = sample(adjoint ? [c, k, 3, 3] : [k, c, 3, 3], seed: 401).doubleScalars
+      let expected = direct(x, w, n: n, c: c, k: k, h: h, wd: wd, pad: pad, adjoint: adjoint)
+      let got = winograd(
+        Double.self, x, w, n: n, c: c, k: k, h: h, wd: wd, pad: pad, adjoint: adjoint)
+      #expect(got.count == expected.count)
+      let worst = zip(got, expected).map { abs($0 - $1) }.max() ?? 0
+      #expect(worst < 1e-12, "adjoint \(adjoint): differs by \(worst)")
+      let single = winograd(
+        Float.self, x.map(Float.init), w.map(Float.init), n: n, c: c, k: k, h: h, wd: wd,
+        pad: pad, adjoint: adjoint)
+      let worstSingle =
+        zip(single, expected).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+      #expect(worstSingle < 1e-5, "float32, adjoint \(adjoint): differs by \(worstSingle)")
+    }
+  }
+
+  @Test("Float32 results are bit-identical for 1, 2, 3 and 4 threads", arguments: [19, 1])
+  func bitIdenticalAcrossThreads(batch: Int) {
+    let saved = numThreads()
+    defer { setNumThreads(saved) }
+    let x = sample([batch, 16, 20, 19], seed: 410).doubleScalars.map(Float.init)
+    let w = sample([32, 16, 3, 3], seed: 411).doubleScalars.map(Float.init)
+    func bits() -> [UInt32] {
+      winograd(Float.self, x, w, n: batch, c: 16, k: 32, h: 20, wd: 19, pad: 1, adjoint: false)
+        .map(\.bitPattern)
+    }
+    setNumThreads(1)
+    let serial = bits()
+    for threads in [2, 3, 4] {
+      setNumThreads(threads)
+      #expect(bits() == serial, "\(threads) threads differ from 1 (batch \(batch))")
     }
   }
 }
