@@ -7,6 +7,19 @@
 /// Σ over groups (in order) of Σ over the group's images (in order).
 public let convolutionGroup = 8
 
+extension Kernels {
+  /// Runs `body(i)` for `i` in `0..<count`: in parallel when there are at least as many
+  /// iterations as kernel threads, otherwise serially so that each iteration's GEMMs use the
+  /// threads. Results are the same either way.
+  @usableFromInline static func forEachImage(_ count: Int, _ body: (Int) -> Void) {
+    if count >= threadCount() {
+      parallelFor(count, body)
+    } else {
+      for index in 0..<count { body(index) }
+    }
+  }
+}
+
 /// The sizes of one convolution and its per-image forward and backward kernels.
 public struct ConvLayout {
   public let n, c, h, w, o, ck, plane: Int
@@ -23,11 +36,7 @@ public struct ConvLayout {
   /// iterations as kernel threads, otherwise serially so that each iteration's GEMMs use the
   /// threads. Results are the same either way.
   @usableFromInline func forEach(_ count: Int, _ body: (Int) -> Void) {
-    if count >= Kernels.threadCount() {
-      Kernels.parallelFor(count, body)
-    } else {
-      for index in 0..<count { body(index) }
-    }
+    Kernels.forEachImage(count, body)
   }
 
   /// Writes the output `out` [n, o, outH, outW] of input `input` [n, c, h, w], weight `weight`

@@ -127,15 +127,10 @@ public struct WinogradConvolution {
     let up = UncheckedSendable(u)
     let y = UncheckedSendable(out)
     let bp = UncheckedSendable(bias)
-    let body = { (j: Int) in
+    Kernels.forEachImage(n) { j in
       image(
         T.self, x.value + j * inChannels * height * width, up.value, bp.value,
         y.value + j * outChannels * outH * outW)
-    }
-    if n >= Kernels.threadCount() {
-      Kernels.parallelFor(n, body)
-    } else {
-      for j in 0..<n { body(j) }
     }
   }
 
