@@ -116,39 +116,150 @@ extension Kernels {
     }
   }
 
+  /// Runs `body` on ranges of `0..<outer` covering it, in parallel on the kernel threads when
+  /// the rows (`perRow` elements each) add up to more than two elementwise chunks. For kernels
+  /// whose rows are independent, so that the split never changes a result.
+  @inlinable static func forRowRanges(
+    outer: Int, perRow: Int, _ body: (Range<Int>) -> Void
+  ) {
+    let rowsPerTask = Swift.max(1, elementwiseChunk / Swift.max(1, perRow))
+    if outer < 2 * rowsPerTask {
+      body(0..<outer)
+      return
+    }
+    let tasks = (outer + rowsPerTask - 1) / rowsPerTask
+    parallelFor(tasks) { task in
+      body((task * rowsPerTask)..<Swift.min(outer, (task + 1) * rowsPerTask))
+    }
+  }
+
   /// Softmax (or log-softmax) of `x` along the middle axis: `x − max − log Σ exp(x − max)`,
   /// stable for logits of any magnitude.
+  ///
+  /// Rows (the `outer`·`inner` slices along the axis) are independent and split over the kernel
+  /// threads when large; a contiguous `Float` row (`inner == 1`) runs 16 lanes at a time: a
+  /// vector maximum (NaN wins), `exp(x − max)` with 16 partial sums added in a fixed tree at the
+  /// end, then the normalisation. Every row is computed the same way for any thread count.
   @inlinable public static func softmaxAxis<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int,
     log: Bool
   ) {
-    for o in 0..<outer {
-      for i in 0..<inner {
-        let src = x + o * n * inner + i
-        let dst = out + o * n * inner + i
-        var m = -T.infinity
-        for j in 0..<n where src[j * inner] > m || src[j * inner].isNaN { m = src[j * inner] }
-        if !m.isFinite && !m.isNaN { m = 0 }
-        var total: T = 0
-        if inner == 1 && T.self == Float.self {
-          // A contiguous row: exp 16 at a time into `dst`, then the same sum in order.
-          for j in 0..<n { dst[j] = src[j] - m }
-          let row = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
-          map16(row, row, count: n, exp)
-          for j in 0..<n { total += dst[j] }
-        } else {
-          for j in 0..<n {
-            let e = T.exp(src[j * inner] - m)
-            total += e
-            if !log { dst[j * inner] = e }
+    let (source, target) = (UncheckedSendable(x), UncheckedSendable(out))
+    forRowRanges(outer: outer, perRow: n * inner) { rows in
+      for o in rows {
+        for i in 0..<inner {
+          let src = source.value + o * n * inner + i
+          let dst = target.value + o * n * inner + i
+          if inner == 1 && T.self == Float.self {
+            softmaxRow(
+              UnsafeRawPointer(src).assumingMemoryBound(to: Float.self),
+              UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self), n: n, log: log)
+          } else {
+            softmaxStrided(src, dst, n: n, stride: inner, log: log)
           }
         }
+      }
+    }
+  }
+
+  /// One softmax slice of `n` elements `stride` apart, with scalar loops.
+  @inlinable static func softmaxStrided<T: KernelScalar>(
+    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, n: Int, stride inner: Int, log: Bool
+  ) {
+    var m = -T.infinity
+    for j in 0..<n where src[j * inner] > m || src[j * inner].isNaN { m = src[j * inner] }
+    if !m.isFinite && !m.isNaN { m = 0 }
+    var total: T = 0
+    for j in 0..<n {
+      let e = T.exp(src[j * inner] - m)
+      total += e
+      if !log { dst[j * inner] = e }
+    }
+    if log {
+      let lse = m + T.log(total)
+      for j in 0..<n { dst[j * inner] = src[j * inner] - lse }
+    } else {
+      let inv = 1 / total
+      for j in 0..<n { dst[j * inner] *= inv }
+    }
+  }
+
+  /// One contiguous `Float` softmax row, 16 lanes at a time (see ``softmaxAxis``).
+  @inlinable static func softmaxRow(
+    _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, n: Int, log: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    let (from, to) = (UnsafeRawPointer(src), UnsafeMutableRawPointer(dst))
+    let vectorEnd = n / 16 * 16
+    // The maximum; NaN wins (and stays), as in the scalar rule `x > m || x.isNaN`.
+    var best = V(repeating: -.infinity)
+    var j = 0
+    while j < vectorEnd {
+      let v = from.loadUnaligned(fromByteOffset: 4 * j, as: V.self)
+      best.replace(with: v, where: (v .> best) .| (v .!= v))
+      j += 16
+    }
+    var m = -Float.infinity
+    for l in 0..<16 where best[l] > m || best[l].isNaN { m = best[l] }
+    for t in vectorEnd..<n where src[t] > m || src[t].isNaN { m = src[t] }
+    if !m.isFinite && !m.isNaN { m = 0 }
+    // exp(x − m) into dst, summed in 16 lanes; the tail is padded with −∞ (exp gives 0).
+    let shift = V(repeating: m)
+    var sums = V()
+    j = 0
+    while j < vectorEnd {
+      let e = exp(from.loadUnaligned(fromByteOffset: 4 * j, as: V.self) - shift)
+      to.storeBytes(of: e, toByteOffset: 4 * j, as: V.self)
+      sums += e
+      j += 16
+    }
+    if vectorEnd < n {
+      var lanes = V(repeating: -.infinity)
+      for l in 0..<(n - vectorEnd) { lanes[l] = src[vectorEnd + l] }
+      let e = exp(lanes - shift)
+      for l in 0..<(n - vectorEnd) { dst[vectorEnd + l] = e[l] }
+      sums += e
+    }
+    let eight = sums.lowHalf + sums.highHalf
+    let four = eight.lowHalf + eight.highHalf
+    let two = four.lowHalf + four.highHalf
+    let total = two[0] + two[1]
+    if log {
+      let lse = m + Float.log(total)
+      for t in 0..<n { dst[t] = src[t] - lse }
+    } else {
+      let inv = 1 / total
+      for t in 0..<n { dst[t] *= inv }
+    }
+  }
+}
+
+extension Kernels {
+  /// The gradient of softmax (`log == false`) or log-softmax along contiguous `Float` rows of
+  /// `n` elements, from the output `y` and its gradient `g`: `g·y − y·Σ(g·y)`, or
+  /// `g − exp(y)·Σ g`, in one pass per row.
+  ///
+  /// Bit for bit the composed derivative rules (the same products, the same sums as
+  /// ``sumAxis(_:_:outer:n:inner:)``, the same vector `exp`), without their intermediate
+  /// tensors; rows are split over the kernel threads when large.
+  @inlinable public static func softmaxBackward(
+    gradOutput g: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+    _ out: UnsafeMutablePointer<Float>, rows outer: Int, n: Int, log: Bool
+  ) {
+    let pointers = UncheckedSendable((g, y, out))
+    forRowRanges(outer: outer, perRow: n) { rows in
+      let (g, y, out) = pointers.value
+      for o in rows {
+        let (gRow, yRow, dst) = (g + o * n, y + o * n, out + o * n)
+        var total: Float = 0
         if log {
-          let lse = m + T.log(total)
-          for j in 0..<n { dst[j * inner] = src[j * inner] - lse }
+          sumAxis(gRow, &total, rows: 1, n: n, inner: 1)
+          map16(yRow, dst, count: n, exp)
+          for j in 0..<n { dst[j] = gRow[j] - dst[j] * total }
         } else {
-          let inv = 1 / total
-          for j in 0..<n { dst[j * inner] *= inv }
+          for j in 0..<n { dst[j] = gRow[j] * yRow[j] }
+          sumAxis(UnsafePointer(dst), &total, rows: 1, n: n, inner: 1)
+          for j in 0..<n { dst[j] = dst[j] - yRow[j] * total }
         }
       }
     }

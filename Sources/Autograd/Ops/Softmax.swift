@@ -23,6 +23,9 @@ extension Tensor {
     let y = rawSoftmax(a, log: false, .softmax)
     return Tensor.record(.softmax, inputs: [self], output: y, savingOutput: true) { ctx in
       let y = ctx.output
+      if let fused = Tensor.fusedSoftmaxBackward(ctx.gradOutput, y, axis: a, log: false) {
+        return [fused]
+      }
       let gy = ctx.gradOutput * y
       return [gy - y * gy.sum(dims: [a], keepDim: true)]
     }
@@ -35,7 +38,28 @@ extension Tensor {
     let y = rawSoftmax(a, log: true, .logSoftmax)
     return Tensor.record(.logSoftmax, inputs: [self], output: y, savingOutput: true) { ctx in
       let g = ctx.gradOutput
+      if let fused = Tensor.fusedSoftmaxBackward(g, ctx.output, axis: a, log: true) {
+        return [fused]
+      }
       return [g - ctx.output.exp() * g.sum(dims: [a], keepDim: true)]
     }
+  }
+
+  /// The derivative rules above in one kernel pass, bit for bit the same, when nothing records
+  /// the backward pass (no `createGraph`) and the rows are contiguous `Float`; `nil` otherwise,
+  /// and the composed rule (differentiable again) runs.
+  private static func fusedSoftmaxBackward(
+    _ g: Tensor, _ y: Tensor, axis a: Int, log: Bool
+  ) -> Tensor? {
+    guard !isGradEnabled, y.dtype == .float32, g.dtype == .float32, g.shape == y.shape else {
+      return nil
+    }
+    let (outer, n, inner) = y.split(around: a)
+    guard inner == 1 else { return nil }
+    let out = Tensor(uninitializedShape: y.shape, dtype: .float32)
+    Kernels.softmaxBackward(
+      gradOutput: g.storage.pointer(Float.self), output: y.storage.pointer(Float.self),
+      out.storage.pointer(Float.self), rows: outer, n: n, log: log)
+    return out
   }
 }
