@@ -396,6 +396,16 @@ private func packPanels<T: PackedGEMMScalar>(
             toByteOffset: offset, as: SIMD4<Float>.self)
         }
       }
+    } else if laneStride == 1 && count == width && rowBytes == 24 {
+      // The AVX2 float A panel (6 floats, op(A) transposed): 16 + 8 bytes a step.
+      for p in 0..<depth {
+        let from = UnsafeRawPointer(src + p * depthStride)
+        let to = UnsafeMutableRawPointer(out + p * width)
+        to.storeBytes(of: from.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+        to.storeBytes(
+          of: from.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self), toByteOffset: 16,
+          as: SIMD2<Float>.self)
+      }
     } else {
       for p in 0..<depth {
         let row = out + p * width
