@@ -87,10 +87,14 @@ private enum SGEMMTiling {
   /// Largest C (m·n elements) computed by `sgemmSmallDotProducts` when op(A)·op(B) is A·Bᵀ.
   public static var dotMaxOutputs: Int { 2048 }
   /// Below this many multiply-adds (m·n·k) the product runs on the calling thread only.
-  public static var parallelThreshold: Int { 1 << 20 }
+  public static var parallelThreshold: Int { Kernels.gemmParallelThreshold }
 }
 
 extension Kernels {
+  /// Below this many multiply-adds (m·n·k) a matrix product runs on the calling thread only;
+  /// callers with many such products (a batch) can run them in parallel instead.
+  public static let gemmParallelThreshold = 1 << 20
+
   /// Single-precision matrix product `C = op(A)·op(B) + beta·C`, all matrices row-major.
   ///
   /// `op(A)` is m×k: A is stored m×k (row stride `lda`) or, when `transA`, k×m. `op(B)` is k×n:

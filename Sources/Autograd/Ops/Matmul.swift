@@ -27,13 +27,23 @@ extension Tensor {
       let xp = x.storage.pointer(T.self)
       let yp = y.storage.pointer(T.self)
       let op = out.storage.pointer(T.self)
-      for i in 0..<batch {
+      let pointers = UncheckedSendable((xp, yp, op))
+      func product(_ i: Int) {
+        let (xp, yp, op) = pointers.value
         let io = outBatch == 1 ? 0 : i
         Kernels.gemm(
           T.self, transA: tx, transB: ty, m: m, n: n, k: k,
           a: xp + (xBatch == 1 ? 0 : i) * xr * xc, lda: xc,
           b: yp + (yBatch == 1 ? 0 : i) * yr * yc, ldb: yc,
           beta: outBatch == 1 && i > 0 ? 1 : 0, c: op + io * m * n, ldc: n)
+      }
+      if outBatch > 1 && m * n * k < Kernels.gemmParallelThreshold {
+        // Products too small to be split by the GEMM itself (attention's per-head products):
+        // one per task instead. Each writes its own slice of the output with the same serial
+        // GEMM, so the result does not depend on the threads.
+        Kernels.parallelFor(batch, product)
+      } else {
+        for i in 0..<batch { product(i) }
       }
     }
     if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }

@@ -1,6 +1,6 @@
+import Autograd
 import Testing
 
-import Autograd
 @testable import AutogradKernels
 
 /// A GEMM test case: `C[m×n] = op(A)·op(B) + beta·C` with optional extra leading-dimension padding.
@@ -268,6 +268,32 @@ struct GEMMDeterminismTests {
     let serial = runDoubleGEMM(test, operands).map(\.bitPattern)
     setNumThreads(2)
     #expect(runDoubleGEMM(test, operands).map(\.bitPattern) == serial)
+  }
+
+  @Test(
+    "batched products (one per task when small) and their gradients: the same bits for 1 to 3 threads"
+  )
+  func batchedMatmulBitIdentical() {
+    let saved = numThreads()
+    defer { setNumThreads(saved) }
+    let x = sample([24, 33, 20], seed: 30).to(.float32).requiringGrad()
+    let y = sample([24, 20, 17], seed: 31).to(.float32).requiringGrad()
+    let g = sample([24, 33, 17], seed: 32).to(.float32)
+    func bits() -> [UInt32] {
+      let z = x.matmul(y)
+      let (gx, gy) = (grad(z, x, gradOutput: g, retainGraph: true), grad(z, y, gradOutput: g))
+      return (z.scalars + gx.scalars + gy.scalars).map(\.bitPattern)
+    }
+    setNumThreads(1)
+    let serial = bits()
+    // Each slice is the plain product of its matrices.
+    let slice = x.detached().slice(dim: 0, start: 5, end: 6).reshape([33, 20])
+      .matmul(y.detached().slice(dim: 0, start: 5, end: 6).reshape([20, 17]))
+    #expect(Array(serial[5 * 33 * 17..<6 * 33 * 17]) == slice.scalars.map(\.bitPattern))
+    for threads in [2, 3] {
+      setNumThreads(threads)
+      #expect(bits() == serial, "\(threads) threads differ from 1")
+    }
   }
 
   @Test("setNumThreads round-trips")
