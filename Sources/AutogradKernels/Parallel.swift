@@ -11,12 +11,9 @@ private let kernelThreadCount = Atomic<Int>(defaultThreadCount())
 
 /// Reads `AUTOGRAD_NUM_THREADS` (a positive integer) or falls back to all active cores.
 private func defaultThreadCount() -> Int {
-  if let text = ProcessInfo.processInfo.environment["AUTOGRAD_NUM_THREADS"],
-    let count = Int(text.trimmingCharacters(in: .whitespaces)), count > 0
-  {
-    return count
-  }
-  return max(1, ProcessInfo.processInfo.activeProcessorCount)
+  Kernels.environmentSetting("AUTOGRAD_NUM_THREADS", expected: "a positive integer") {
+    Int($0).flatMap { $0 > 0 ? $0 : nil }
+  } ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
 }
 
 extension Kernels {
@@ -131,11 +128,8 @@ private final class KernelThreadPool: @unchecked Sendable {
   private static let activeMask = (1 << 16) - 1
   /// How long an idle helper spins before it sleeps.
   private static let spinNanoseconds: UInt64 = {
-    if let text = ProcessInfo.processInfo.environment["AUTOGRAD_SPIN_NS"], let value = UInt64(text)
-    {
-      return value
-    }
-    return 200_000
+    Kernels.environmentSetting(
+      "AUTOGRAD_SPIN_NS", expected: "a whole number of nanoseconds", UInt64.init) ?? 200_000
   }()
 
   private let state = Atomic<Int>(0)

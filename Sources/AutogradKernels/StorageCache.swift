@@ -39,18 +39,24 @@ public enum StorageCache {
 
   /// Bytes of free buffers kept at most: `AUTOGRAD_CACHE_MB` (0 turns the cache off), else
   /// 256 MiB. Oldest free buffers are released first when a new one would exceed it.
-  public static let defaultLimit = limit(
-    fromEnvironment: ProcessInfo.processInfo.environment["AUTOGRAD_CACHE_MB"])
+  /// A value that does not parse is ignored with a warning on standard error.
+  public static let defaultLimit =
+    Kernels.environmentSetting(
+      "AUTOGRAD_CACHE_MB", expected: "a non-negative whole number of mebibytes", parseLimit)
+    ?? 256 << 20
 
   /// The limit in bytes for a value of `AUTOGRAD_CACHE_MB`: a non-negative whole number of
   /// mebibytes; anything else (unset, negative, not a number) gives the default, 256 MiB.
   public static func limit(fromEnvironment text: String?) -> Int {
-    if let text, let megabytes = Int(text.trimmingCharacters(in: .whitespaces)), megabytes >= 0,
-      megabytes <= Int.max >> 20
-    {
-      return megabytes << 20
+    text.flatMap { parseLimit($0.trimmingCharacters(in: .whitespaces)) } ?? 256 << 20
+  }
+
+  /// Bytes for a whole number of mebibytes (`nil` if negative, too large or not a number).
+  private static func parseLimit(_ text: String) -> Int? {
+    guard let megabytes = Int(text), megabytes >= 0, megabytes <= Int.max >> 20 else {
+      return nil
     }
-    return 256 << 20
+    return megabytes << 20
   }
 
   private static let state = Mutex(StorageCacheState())

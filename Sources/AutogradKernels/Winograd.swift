@@ -28,12 +28,14 @@ private let convolutionAlgorithmSetting = Atomic<Int>(defaultConvolutionAlgorith
 
 /// Reads `AUTOGRAD_CONV` (`im2col`, `winograd` or `automatic`), defaulting to `automatic`.
 private func defaultConvolutionAlgorithm() -> ConvolutionAlgorithm {
-  let text = ProcessInfo.processInfo.environment["AUTOGRAD_CONV"]
-  switch text?.trimmingCharacters(in: .whitespaces).lowercased() {
-  case "im2col", "direct": return .im2col
-  case "winograd": return .winograd
-  default: return .automatic
-  }
+  Kernels.environmentSetting("AUTOGRAD_CONV", expected: "im2col, winograd or automatic") {
+    switch $0.lowercased() {
+    case "im2col", "direct": ConvolutionAlgorithm.im2col
+    case "winograd": .winograd
+    case "automatic": .automatic
+    default: nil
+    }
+  } ?? .automatic
 }
 
 extension Kernels {

@@ -1,6 +1,6 @@
+import Autograd
 import Testing
 
-import Autograd
 @testable import AutogradKernels
 
 @Suite("Buffer cache settings")
@@ -22,5 +22,29 @@ struct StorageCacheTests {
     let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
     #expect(
       stderr.contains("setStorageCacheLimit: the limit must not be negative, got -1"), "\(stderr)")
+  }
+}
+
+@Suite("environment settings")
+struct EnvironmentSettingTests {
+  @Test("a value that parses is used; one that does not is ignored with a line naming it")
+  func badValuesWarn() {
+    var lines = [String]()
+    func read(_ environment: [String: String]) -> Int? {
+      Kernels.environmentSetting(
+        "AUTOGRAD_NUM_THREADS", expected: "a positive integer", in: environment,
+        warn: { lines.append($0) }
+      ) { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+    }
+    #expect(read([:]) == nil)
+    #expect(read(["AUTOGRAD_NUM_THREADS": " 3 "]) == 3)
+    #expect(lines.isEmpty)
+    #expect(read(["AUTOGRAD_NUM_THREADS": "two"]) == nil)
+    #expect(read(["AUTOGRAD_NUM_THREADS": "0"]) == nil)
+    #expect(
+      lines == [
+        "swift-autograd: ignoring AUTOGRAD_NUM_THREADS=\"two\" (expected a positive integer)",
+        "swift-autograd: ignoring AUTOGRAD_NUM_THREADS=\"0\" (expected a positive integer)",
+      ])
   }
 }
