@@ -31,11 +31,13 @@ struct SqrtF: UnaryScalarFunction {
 }
 struct TanhF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { T.tanh(x) }
+  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.tanh }
 }
 struct SigmoidF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
     x >= 0 ? 1 / (1 + T.exp(-x)) : T.exp(x) / (1 + T.exp(x))
   }
+  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.sigmoid }
 }
 struct ReluF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { x > 0 ? x : 0 }

@@ -1,7 +1,7 @@
+import Autograd
 import Foundation
 import Testing
 
-import Autograd
 @testable import AutogradKernels
 
 /// The SIMD exp and log against double-precision libm over sweeps of float inputs.
@@ -50,6 +50,22 @@ struct VectorMathTests {
     #expect(Array(out[0..<7]) == [1, 1, Float(M_E), .infinity, 0, .infinity, 0])
     #expect(out[7].isNaN)
     #expect(out[8].isFinite && out[9] > 0)
+  }
+
+  @Test("sigmoid and tanh are within 3 ulp and exact at the special values")
+  func sigmoidTanhAccuracy() {
+    let inputs = sweep(from: 0, to: 104, step: 61, signed: true)
+    let sigmoid = worstULP(inputs, Kernels.sigmoid) { 1 / (1 + Foundation.exp(-$0)) }
+    #expect(sigmoid.ulp <= 3, "sigmoid: worst error \(sigmoid.ulp) ulp at x = \(sigmoid.at)")
+    let tanh = worstULP(inputs, Kernels.tanh, Foundation.tanh)
+    #expect(tanh.ulp <= 3, "tanh: worst error \(tanh.ulp) ulp at x = \(tanh.at)")
+    let specials: [Float] = [0, -0.0, .infinity, -.infinity, 200, -200, .nan]
+    var out = [Float](repeating: 0, count: specials.count)
+    Kernels.map16(specials, &out, count: specials.count, Kernels.sigmoid)
+    #expect(Array(out[0..<6]) == [0.5, 0.5, 1, 0, 1, 0] && out[6].isNaN)
+    Kernels.map16(specials, &out, count: specials.count, Kernels.tanh)
+    #expect(Array(out[0..<6]) == [0, 0, 1, -1, 1, -1] && out[6].isNaN)
+    #expect(out[1].sign == .minus)
   }
 
   @Test(
