@@ -34,36 +34,58 @@ extension Kernels {
   /// that the rounding error grows like ``sumBlock`` + log₂(n/``sumBlock``) ulps instead of n
   /// (a plain float32 sum of a million small squares loses about 0.4 %). The order depends only
   /// on n, so every result is deterministic.
+  ///
+  /// Contiguous sums (`inner == 1`) run four at a time, four rows or four blocks, as four
+  /// independent left-to-right chains: the same sums, four times the throughput of one chain.
   @inlinable static func sumAxis<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, rows outer: Int, n: Int, inner: Int
   ) {
     let blocks = (n + sumBlock - 1) / sumBlock
-    for o in 0..<outer {
+    var o = 0
+    if inner == 1 && blocks <= 1 {
+      while o + 4 <= outer {
+        let sums = fourPlainSums(x + o * n, x + (o + 1) * n, x + (o + 2) * n, x + (o + 3) * n, n: n)
+        (out[o], out[o + 1], out[o + 2], out[o + 3]) = sums
+        o += 4
+      }
+    }
+    while o < outer {
       let src = x + o * n * inner
       let dst = out + o * inner
+      o += 1
       if blocks <= 1 {
         plainSum(src, dst, n: n, inner: inner)
         continue
       }
       // One partial sum (of `inner` values) per block, then a pairwise tree over the blocks.
-      var partial = [T](repeating: 0, count: blocks * inner)
-      partial.withUnsafeMutableBufferPointer { p in
-        for b in 0..<blocks {
+      withUnsafeTemporaryAllocation(of: T.self, capacity: blocks * inner) { buffer in
+        let p = buffer.baseAddress!
+        var b = 0
+        if inner == 1 {
+          // Whole blocks four at a time (the last block may be short).
+          while b + 4 <= blocks && (b + 4) * sumBlock <= n {
+            let first = src + b * sumBlock
+            (p[b], p[b + 1], p[b + 2], p[b + 3]) = fourPlainSums(
+              first, first + sumBlock, first + 2 * sumBlock, first + 3 * sumBlock, n: sumBlock)
+            b += 4
+          }
+        }
+        while b < blocks {
           let first = b * sumBlock
           plainSum(
-            src + first * inner, p.baseAddress! + b * inner, n: Swift.min(sumBlock, n - first),
-            inner: inner)
+            src + first * inner, p + b * inner, n: Swift.min(sumBlock, n - first), inner: inner)
+          b += 1
         }
         var count = blocks
         while count > 1 {
           let half = count / 2
           for k in 0..<half {
-            let (a, c) = (p.baseAddress! + k * inner, p.baseAddress! + (2 * k) * inner)
-            let d = p.baseAddress! + (2 * k + 1) * inner
+            let (a, c) = (p + k * inner, p + (2 * k) * inner)
+            let d = p + (2 * k + 1) * inner
             for i in 0..<inner { a[i] = c[i] + d[i] }
           }
           if count % 2 == 1 {
-            let (a, c) = (p.baseAddress! + half * inner, p.baseAddress! + (count - 1) * inner)
+            let (a, c) = (p + half * inner, p + (count - 1) * inner)
             for i in 0..<inner { a[i] = c[i] }
           }
           count = half + count % 2
@@ -71,6 +93,21 @@ extension Kernels {
         for i in 0..<inner { dst[i] = p[i] }
       }
     }
+  }
+
+  /// Four left-to-right sums of `n` terms each, interleaved so that they overlap.
+  @inlinable static func fourPlainSums<T: KernelScalar>(
+    _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>, _ d: UnsafePointer<T>,
+    n: Int
+  ) -> (T, T, T, T) {
+    var sums: (T, T, T, T) = (0, 0, 0, 0)
+    for j in 0..<n {
+      sums.0 += a[j]
+      sums.1 += b[j]
+      sums.2 += c[j]
+      sums.3 += d[j]
+    }
+    return sums
   }
 
   /// `dst[i] = Σ_j src[j, i]` for `j` in `0..<n`, added left to right.

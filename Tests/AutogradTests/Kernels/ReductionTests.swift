@@ -52,4 +52,34 @@ struct ReductionTests {
     for x in v { plain += x }
     #expect(Tensor(shape: [n], scalars: v).sum().item() == Double(plain))
   }
+
+  /// The documented order: plain up to `sumBlock` terms, else plain blocks added pairwise.
+  static func documentedSum(_ v: ArraySlice<Float>) -> Float {
+    let block = Kernels.sumBlock
+    func plain(_ w: ArraySlice<Float>) -> Float { w.reduce(0, +) }
+    if v.count <= block { return plain(v) }
+    var partial = stride(from: v.startIndex, to: v.endIndex, by: block).map {
+      plain(v[$0..<min($0 + block, v.endIndex)])
+    }
+    while partial.count > 1 {
+      partial = stride(from: 0, to: partial.count, by: 2).map {
+        $0 + 1 < partial.count ? partial[$0] + partial[$0 + 1] : partial[$0]
+      }
+    }
+    return partial[0]
+  }
+
+  @Test(
+    "row sums (four rows or four blocks at a time) keep the documented order, bit for bit",
+    arguments: [7, 1024, 1025, 5000, 9000])
+  func rowSumsKeepTheOrder(_ n: Int) {
+    let rows = 9
+    let v = (0..<rows * n).map { Float(0.001) * Float(1 + ($0 * 7919) % 1013) - 0.3 }
+    let sums = Tensor(shape: [rows, n], scalars: v).sum(dim: 1).scalars
+    for r in 0..<rows {
+      #expect(
+        sums[r].bitPattern == Self.documentedSum(v[(r * n)..<((r + 1) * n)]).bitPattern,
+        "row \(r) of \(n)")
+    }
+  }
 }
