@@ -4,14 +4,24 @@
 public protocol UnaryScalarFunction {
   /// The function's value at `x`.
   func callAsFunction<T: KernelScalar>(_ x: T) -> T
-  /// The function on 16 floats at once, when it has a SIMD form; `map` then uses it for
-  /// `Float` tensors instead of calling the scalar form per element.
-  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { get }
+  /// Whether ``vector(_:)`` is a SIMD form that `map` should use for `Float` tensors instead of
+  /// calling the scalar form per element.
+  static var hasVectorForm: Bool { get }
+  /// The function on 16 floats at once. A static call (not a stored closure), so that it
+  /// inlines into `map`'s loop.
+  func vector(_ x: SIMD16<Float>) -> SIMD16<Float>
 }
 
 extension UnaryScalarFunction {
   /// No SIMD form: `map` calls the scalar function per element.
-  public static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { nil }
+  public static var hasVectorForm: Bool { false }
+  /// The scalar form lane by lane (used only where a vector form is required anyway).
+  @inline(__always)
+  public func vector(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    var result = x
+    for lane in 0..<16 { result[lane] = self(x[lane]) }
+    return result
+  }
 }
 
 /// A scalar function of two arguments, generic over the scalar type.
@@ -29,11 +39,13 @@ extension Kernels {
   @inlinable public static func map<T: KernelScalar, F: UnaryScalarFunction>(
     _ f: F, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int
   ) {
-    if T.self == Float.self, let vector = F.vectorized {
+    if T.self == Float.self && F.hasVectorForm {
       let from = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
       let to = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
       inChunks(count) { range in
-        map16(from + range.lowerBound, to + range.lowerBound, count: range.count, vector)
+        map16(from + range.lowerBound, to + range.lowerBound, count: range.count) {
+          f.vector($0)
+        }
       }
       return
     }

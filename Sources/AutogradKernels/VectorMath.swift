@@ -5,7 +5,7 @@
 extension Kernels {
   /// eˣ for each lane: within 2 ulp of the exact value (tested); +inf above ln(FLT_MAX), 0 below
   /// about −103.97 (subnormal results in between), NaN for NaN.
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
     typealias V = SIMD16<Float>
     // NaN → 0 and x limited to [−104, 89] (the results there are fixed up at the end), with
@@ -41,7 +41,7 @@ extension Kernels {
 
   /// The natural logarithm of each lane: within 2 ulp of the exact value (tested); −inf for
   /// ±0, NaN for negative inputs and NaN, +inf for +inf.
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func log(_ x: SIMD16<Float>) -> SIMD16<Float> {
     typealias V = SIMD16<Float>
     typealias I = SIMD16<Int32>
@@ -79,14 +79,14 @@ extension Kernels {
   }
 
   /// 2ᵏ for exponents k in [−126, 127], built from the bits.
-  @inline(__always)
-  private static func powerOfTwo(_ k: SIMD16<Int32>) -> SIMD16<Float> {
+  @inlinable @inline(__always)
+  static func powerOfTwo(_ k: SIMD16<Int32>) -> SIMD16<Float> {
     unsafeBitCast((k &+ 127) &<< 23, to: SIMD16<Float>.self)
   }
 
   /// The logistic sigmoid 1 / (1 + e⁻ˣ) of each lane, from one ``exp(_:)`` of −|x|: 1 / (1 + e)
   /// for x ≥ 0 and e / (1 + e) below, as the scalar rule (tested within 3 ulp); NaN for NaN.
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
     let e = exp(-magnitude(x))
     return (1 / (1 + e)).replacing(with: e / (1 + e), where: x .< 0)
@@ -95,7 +95,7 @@ extension Kernels {
   /// The hyperbolic tangent of each lane (Cephes' single-precision form, tested within 3 ulp):
   /// an odd polynomial for |x| ≤ 0.625, 1 − 2 / (e²ˣ + 1) with the sign of x above; ±1 for
   /// large |x|, −0 for −0, NaN for NaN.
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
     typealias V = SIMD16<Float>
     typealias Bits = SIMD16<UInt32>
@@ -115,14 +115,14 @@ extension Kernels {
   }
 
   /// |x| for each lane: the sign bit cleared.
-  @inline(__always)
-  private static func magnitude(_ x: SIMD16<Float>) -> SIMD16<Float> {
+  @inlinable @inline(__always)
+  static func magnitude(_ x: SIMD16<Float>) -> SIMD16<Float> {
     unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7fff_ffff, to: SIMD16<Float>.self)
   }
 
   /// Applies `function` to `count` floats, 16 at a time; a last partial group goes through the
   /// same function with its missing lanes set to 1.
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func map16(
     _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int,
     _ function: (SIMD16<Float>) -> SIMD16<Float>

@@ -6,11 +6,13 @@ import Foundation
 
 struct ExpF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { T.exp(x) }
-  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.exp }
+  static var hasVectorForm: Bool { true }
+  @inline(__always) func vector(_ x: SIMD16<Float>) -> SIMD16<Float> { Kernels.exp(x) }
 }
 struct LogF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { T.log(x) }
-  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.log }
+  static var hasVectorForm: Bool { true }
+  @inline(__always) func vector(_ x: SIMD16<Float>) -> SIMD16<Float> { Kernels.log(x) }
 }
 struct PowF: UnaryScalarFunction {
   let p: Double
@@ -31,13 +33,15 @@ struct SqrtF: UnaryScalarFunction {
 }
 struct TanhF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { T.tanh(x) }
-  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.tanh }
+  static var hasVectorForm: Bool { true }
+  @inline(__always) func vector(_ x: SIMD16<Float>) -> SIMD16<Float> { Kernels.tanh(x) }
 }
 struct SigmoidF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T {
     x >= 0 ? 1 / (1 + T.exp(-x)) : T.exp(x) / (1 + T.exp(x))
   }
-  static var vectorized: ((SIMD16<Float>) -> SIMD16<Float>)? { Kernels.sigmoid }
+  static var hasVectorForm: Bool { true }
+  @inline(__always) func vector(_ x: SIMD16<Float>) -> SIMD16<Float> { Kernels.sigmoid(x) }
 }
 struct ReluF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { x > 0 ? x : 0 }
