@@ -12,14 +12,16 @@ extension Kernels {
     return strides
   }
 
-  /// Writes contiguous `src` (laid out over `shape`) into `dst` at element strides `dstStrides`.
-  @inlinable public static func scatterStrided<T>(
-    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, dstStrides: [Int], shape: [Int]
+  /// Writes contiguous `src` (laid out over `shape`) into `dst` at element strides `dstStrides`
+  /// (adds it, with `accumulate`).
+  @inlinable public static func scatterStrided<T: KernelScalar>(
+    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, dstStrides: [Int], shape: [Int],
+    accumulate: Bool = false
   ) {
     let count = shape.reduce(1, *)
     guard count > 0 else { return }
     guard let inner = shape.last else {
-      dst[0] = src[0]
+      dst[0] = accumulate ? dst[0] + src[0] : src[0]
       return
     }
     let rank = shape.count
@@ -28,7 +30,11 @@ extension Kernels {
     var off = 0
     var o = 0
     while o < count {
-      for j in 0..<inner { dst[off + j * s] = src[o + j] }
+      if accumulate {
+        for j in 0..<inner { dst[off + j * s] += src[o + j] }
+      } else {
+        for j in 0..<inner { dst[off + j * s] = src[o + j] }
+      }
       o += inner
       var axis = rank - 2
       while axis >= 0 {

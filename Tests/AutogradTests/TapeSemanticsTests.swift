@@ -232,3 +232,37 @@ struct AnomalyTests {
     #expect(x.grad!.doubleScalars[0].isInfinite)
   }
 }
+
+/// An unrecorded backward adds slice gradients into one pending buffer of the sliced tensor's
+/// shape (`Tape.run`'s slice path); a recorded one (`createGraph`) runs the slice's rule.
+@Suite("slice gradients")
+struct SliceGradientTests {
+  @Test("overlapping, strided and mixed uses of one tensor: the same gradient either way")
+  func sliceFastPathMatchesRule() {
+    for dtype in [DType.float64, .float32] {
+      let x = sample([6, 5, 4], seed: 70).to(dtype).requiringGrad()
+      func objective() -> Tensor {
+        x.slice(dim: 0, start: 0, end: 3).sum() * 2
+          + x.slice(dim: 0, start: 2, end: 6, step: 2).pow(2).sum()
+          + (x * 3).sum()
+          + x.slice(dim: 1, start: 1, end: 4).exp().sum()
+          + x.slice(dim: 0, start: 1, end: 2).slice(dim: 2, start: 1, end: 3).sum() * 5
+      }
+      let fast = grad(objective(), x).doubleScalars
+      let rule = grad(objective(), x, createGraph: true).doubleScalars
+      #expect(fast == rule, "\(dtype)")
+    }
+  }
+
+  @Test("per-step slices of a sequence (as an RNN takes them) accumulate into the leaf")
+  func perStepSlices() {
+    let steps = 35
+    let x = Tensor.zeros([steps, 3, 4]).requiringGrad()
+    var total = Tensor(0.0)
+    for t in 0..<steps { total = total + x.slice(dim: 0, start: t, end: t + 1).sum() * Double(t) }
+    total.backward(retainGraph: true)
+    total.backward()
+    let g = x.grad!.doubleScalars
+    for t in 0..<steps { #expect(g[(t * 12)..<((t + 1) * 12)].allSatisfy { $0 == 2 * Double(t) }) }
+  }
+}

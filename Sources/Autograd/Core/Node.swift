@@ -42,6 +42,10 @@ final class Node: @unchecked Sendable {
   var postAccumulateHooks: [(id: Int, body: (Tensor) -> Void)] = []
   /// Where the op was called from, captured in anomaly mode only.
   var creationSite: CapturedCallStack?
+  /// For a `slice` node, the region of its input it reads: a backward pass that is not
+  /// recorded adds the gradient into that region of the input's pending gradient directly,
+  /// instead of materialising a zero tensor of the input's shape per slice (see `Tape.run`).
+  var sliceRegion: SliceRegion?
 
   init(
     op: OpKind, inputs: [Node?], shape: [Int], dtype: DType, storage: TensorStorage? = nil,

@@ -336,6 +336,8 @@ enum Tape {
     }
     var results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
     var pending = [ObjectIdentifier: Tensor]()
+    // Pending gradients this pass allocated for slices to add into, referenced nowhere else.
+    var ownedPending = Set<ObjectIdentifier>()
     for (node, seed) in roots {
       let key = ObjectIdentifier(node)
       pending[key] = pending[key].map { $0 + seed } ?? seed
@@ -343,6 +345,7 @@ enum Tape {
     for node in order {
       let key = ObjectIdentifier(node)
       guard var grad = pending.removeValue(forKey: key) else { continue }
+      ownedPending.remove(key)
       if let needed, !needed.contains(key) { continue }
       if !createGraph { grad.isGradientWithoutGraph = true }
       for hook in node.hooks {
@@ -365,6 +368,29 @@ enum Tape {
         }
       }
       if node.op == .leaf { continue }
+      if !createGraph && !GradMode.detectsAnomalies, let region = node.sliceRegion,
+        node.derivative != nil, let input = node.inputs[0]
+      {
+        // An unrecorded slice: add its gradient into the region of the input's pending gradient
+        // (one buffer for all the slices of a tensor, as in an RNN's per-step slices) instead of
+        // a zero tensor of the input's shape per slice and a full-size add.
+        let inputKey = ObjectIdentifier(input)
+        if !retainGraph {
+          node.derivative = nil
+          node.isFreed = true
+        }
+        if let needed, !needed.contains(inputKey) { continue }
+        let target: Tensor
+        if let existing = pending[inputKey], ownedPending.contains(inputKey) {
+          target = existing
+        } else {
+          target = pending[inputKey].map { $0 * 1 } ?? Tensor.zeros(input.shape, dtype: input.dtype)
+          pending[inputKey] = target
+          ownedPending.insert(inputKey)
+        }
+        grad.addSliced(into: target, region)
+        continue
+      }
       guard let derivative = node.derivative else {
         fatalError(
           "backward: trying to backward through the graph a second time (the \(node.op) node's saved values were already freed); pass retainGraph: true to the first backward call"
@@ -395,6 +421,7 @@ enum Tape {
           "backward: \(node.op) produced a \(inputGrad.dtype) gradient for a \(input.dtype) input of shape \(input.shape)"
         )
         pending[inputKey] = pending[inputKey].map { $0 + inputGrad } ?? inputGrad
+        ownedPending.remove(inputKey)
       }
     }
     return results

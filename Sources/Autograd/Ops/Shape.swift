@@ -142,9 +142,24 @@ extension Tensor {
     let out = stridedCopy(
       offset: region.offset(in: shape), strides: region.strides(in: shape),
       shape: region.shape(in: shape))
-    return Tensor.record(.slice, inputs: [self], output: out) { ctx in
+    let result = Tensor.record(.slice, inputs: [self], output: out) { ctx in
       [ctx.gradOutput.unsliced(into: inShape, region)]
     }
+    result.node?.sliceRegion = region
+    return result
+  }
+
+  /// Adds this tensor into `region` of `target` (of the sliced tensor's shape), in place: the
+  /// unrecorded backward of ``slice`` (the same sums as adding ``unsliced(into:_:)``, up to the
+  /// sign of zero outside the region).
+  func addSliced(into target: Tensor, _ region: SliceRegion) {
+    let (base, strides) = (region.offset(in: target.shape), region.strides(in: target.shape))
+    func run<T: TensorScalar>(_: T.Type) {
+      Kernels.scatterStrided(
+        storage.pointer(T.self), target.storage.pointer(T.self) + base, dstStrides: strides,
+        shape: shape, accumulate: true)
+    }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
   }
 
   /// Zeros of `shape` with this tensor written into `region`: the backward of ``slice``, and
