@@ -88,6 +88,10 @@ private enum SGEMMTiling {
   public static var dotMaxOutputs: Int { 2048 }
   /// Below this many multiply-adds (m·n·k) the product runs on the calling thread only.
   public static var parallelThreshold: Int { Kernels.gemmParallelThreshold }
+  /// From this many multiply-adds on, C is cut into `tasksPerThread` slabs per thread.
+  public static var splitThreshold: Int { 1 << 26 }
+  /// Slabs per thread of a large product (each packs its own share of A and B).
+  public static var tasksPerThread: Int { 4 }
 }
 
 extension Kernels {
@@ -143,7 +147,16 @@ extension Kernels {
       b: b, depthStrideB: transB ? 1 : ldb, colStrideB: transB ? ldb : 1,
       overwrite: beta == 0, c: c, ldc: ldc)
     let threads = m * n * k < SGEMMTiling.parallelThreshold ? 1 : Kernels.threadCount()
-    let grid = gemmTaskGrid(m: m, n: n, k: k, mr: T.gemmMR, nr: T.gemmNR, threads: threads)
+    // Large products get a few tasks per thread, taken in turn: a thread that was preempted
+    // or slowed by the machine's other jobs no longer holds up the whole product.
+    let tasks =
+      threads > 1 && m * n * k >= SGEMMTiling.splitThreshold
+      ? threads * SGEMMTiling.tasksPerThread : threads
+    var grid = gemmTaskGrid(m: m, n: n, k: k, mr: T.gemmMR, nr: T.gemmNR, tasks: tasks)
+    if grid.rows * grid.cols < threads {
+      // Too few tile rows and columns for that many slabs: one per thread.
+      grid = gemmTaskGrid(m: m, n: n, k: k, mr: T.gemmMR, nr: T.gemmNR, tasks: threads)
+    }
     if grid.rows * grid.cols == 1 {
       problem.run(rows: 0..<m, cols: 0..<n)
       return
@@ -158,13 +171,14 @@ extension Kernels {
     }
   }
 
-  /// Chooses how many row and column slabs of C to hand out as parallel tasks (one per thread).
+  /// Chooses how many row and column slabs of C to hand out as `tasks` parallel tasks (rows ×
+  /// columns = tasks; (1, 1) when no split fits).
   ///
   /// Minimises the estimated time of a task: its multiply-adds including tile padding, plus
   /// packing its share of A and B (a packed float costs about as much as 8 multiply-adds). The
   /// choice never affects results, only speed.
   private static func gemmTaskGrid(
-    m: Int, n: Int, k: Int, mr: Int, nr: Int, threads: Int
+    m: Int, n: Int, k: Int, mr: Int, nr: Int, tasks threads: Int
   ) -> (rows: Int, cols: Int) {
     if threads <= 1 { return (1, 1) }
     let rowPanels = (m + mr - 1) / mr

@@ -243,6 +243,8 @@ struct GEMMDeterminismTests {
     GEMMCase(m: 13, n: 500, k: 600, transA: false, transB: true),
     GEMMCase(m: 40, n: 50, k: 1001, transA: false, transB: true),
     GEMMCase(m: 64, n: 700, k: 64, transA: true, transB: true, beta: 1, padding: 2),
+    // Past the split threshold (2²⁶ multiply-adds): several slabs per thread.
+    GEMMCase(m: 300, n: 410, k: 560, transA: true, transB: false),
   ]
 
   @Test("Float32 is bit-identical for 1, 2, 3 and 4 threads", arguments: shapes)
