@@ -336,7 +336,9 @@ enum Tape {
     }
     var results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
     var pending = [ObjectIdentifier: Tensor]()
-    // Pending gradients this pass allocated for slices to add into, referenced nowhere else.
+    // Pending gradients this pass allocated itself and referenced nowhere else (sums of two
+    // gradients, and the buffers slices add into), so later gradients can be added in place.
+    // Only without createGraph, where a sum is a plain buffer rather than a recorded op.
     var ownedPending = Set<ObjectIdentifier>()
     for (node, seed) in roots {
       let key = ObjectIdentifier(node)
@@ -420,8 +422,17 @@ enum Tape {
           inputGrad.dtype == input.dtype,
           "backward: \(node.op) produced a \(inputGrad.dtype) gradient for a \(input.dtype) input of shape \(input.shape)"
         )
-        pending[inputKey] = pending[inputKey].map { $0 + inputGrad } ?? inputGrad
-        ownedPending.remove(inputKey)
+        if let existing = pending[inputKey] {
+          if ownedPending.contains(inputKey) {
+            // A sum this pass made itself and handed to no one: add into it.
+            existing.addInPlace(inputGrad)
+          } else {
+            pending[inputKey] = existing + inputGrad
+            if !createGraph { ownedPending.insert(inputKey) }
+          }
+        } else {
+          pending[inputKey] = inputGrad
+        }
       }
     }
     return results

@@ -48,6 +48,20 @@ extension Tensor {
     return out
   }
 
+  /// Adds `other` (of the same shape and type) into this tensor's storage, unrecorded: the
+  /// backward pass's accumulation into a buffer it owns (the same values as `self + other`).
+  func addInPlace(_ other: Tensor) {
+    check(
+      shape == other.shape && dtype == other.dtype && dtype.isFloatingPoint,
+      "addInPlace: shapes \(shape) and \(other.shape) (\(dtype), \(other.dtype)) differ")
+    func run<T: TensorScalar>(_: T.Type) {
+      let target = storage.pointer(T.self)
+      Kernels.zip(
+        AddF(), UnsafePointer(target), other.storage.pointer(T.self), target, count: count)
+    }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+  }
+
   /// The shape that `a` and `b` broadcast to under NumPy/PyTorch rules, or a stop naming `op`.
   static func broadcastShape(_ a: [Int], _ b: [Int], _ op: OpKind) -> [Int] {
     let rank = Swift.max(a.count, b.count)
