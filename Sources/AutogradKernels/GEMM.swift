@@ -86,8 +86,6 @@ private enum SGEMMTiling {
   }
   /// Largest C (m·n elements) computed by `sgemmSmallDotProducts` when op(A)·op(B) is A·Bᵀ.
   public static var dotMaxOutputs: Int { 2048 }
-  /// Below this many multiply-adds (m·n·k) the product runs on the calling thread only.
-  public static var parallelThreshold: Int { Kernels.gemmParallelThreshold }
   /// From this many multiply-adds on, C is cut into `tasksPerThread` slabs per thread.
   public static var splitThreshold: Int { 1 << 26 }
   /// Slabs per thread of a large product (each packs its own share of A and B).
@@ -146,7 +144,7 @@ extension Kernels {
       a: a, rowStrideA: transA ? 1 : lda, depthStrideA: transA ? lda : 1,
       b: b, depthStrideB: transB ? 1 : ldb, colStrideB: transB ? ldb : 1,
       overwrite: beta == 0, c: c, ldc: ldc)
-    let threads = m * n * k < SGEMMTiling.parallelThreshold ? 1 : Kernels.threadCount()
+    let threads = m * n * k < Kernels.gemmParallelThreshold ? 1 : Kernels.threadCount()
     // Large products get a few tasks per thread, taken in turn: a thread that was preempted
     // or slowed by the machine's other jobs no longer holds up the whole product.
     let tasks =
@@ -363,7 +361,7 @@ private func sgemmSmallDotProducts(
       }
     }
   }
-  if m * n * k >= SGEMMTiling.parallelThreshold && rowTiles > 1 {
+  if m * n * k >= Kernels.gemmParallelThreshold && rowTiles > 1 {
     Kernels.parallelFor(rowTiles, body)
   } else {
     for rowTile in 0..<rowTiles { body(rowTile) }

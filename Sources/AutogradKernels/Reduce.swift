@@ -6,20 +6,11 @@ extension Kernels {
   @inlinable public static func sumAxis<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int
   ) {
-    let perOuter = Swift.max(1, n * inner)
-    let rowsPerTask = Swift.max(1, elementwiseChunk / perOuter)
-    if outer > rowsPerTask {
-      let (source, target) = (UncheckedSendable(x), UncheckedSendable(out))
-      let tasks = (outer + rowsPerTask - 1) / rowsPerTask
-      parallelFor(tasks) { task in
-        let first = task * rowsPerTask
-        let rows = Swift.min(rowsPerTask, outer - first)
-        sumAxis(
-          source.value + first * n * inner, target.value + first * inner, rows: rows, n: n,
-          inner: inner)
-      }
-    } else {
-      sumAxis(x, out, rows: outer, n: n, inner: inner)
+    let (source, target) = (UncheckedSendable(x), UncheckedSendable(out))
+    forRowRanges(outer: outer, perRow: n * inner) { rows in
+      sumAxis(
+        source.value + rows.lowerBound * n * inner, target.value + rows.lowerBound * inner,
+        rows: rows.count, n: n, inner: inner)
     }
   }
 

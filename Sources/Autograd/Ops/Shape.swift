@@ -153,11 +153,16 @@ extension Tensor {
   /// unrecorded backward of ``slice`` (the same sums as adding ``unsliced(into:_:)``, up to the
   /// sign of zero outside the region).
   func addSliced(into target: Tensor, _ region: SliceRegion) {
+    write(into: target, region, accumulate: true)
+  }
+
+  /// Writes (or adds) this tensor into `region` of `target`, unrecorded.
+  private func write(into target: Tensor, _ region: SliceRegion, accumulate: Bool) {
     let (base, strides) = (region.offset(in: target.shape), region.strides(in: target.shape))
     func run<T: TensorScalar>(_: T.Type) {
       Kernels.scatterStrided(
         storage.pointer(T.self), target.storage.pointer(T.self) + base, dstStrides: strides,
-        shape: shape, accumulate: true)
+        shape: shape, accumulate: accumulate)
     }
     if dtype == .float32 { run(Float.self) } else { run(Double.self) }
   }
@@ -167,13 +172,7 @@ extension Tensor {
   func unsliced(into shape: [Int], _ region: SliceRegion) -> Tensor {
     requireFloat(.sliceBackward)
     let out = Tensor.zeros(shape, dtype: dtype)
-    let (base, strides, inner) = (region.offset(in: shape), region.strides(in: shape), self.shape)
-    func run<T: TensorScalar>(_: T.Type) {
-      Kernels.scatterStrided(
-        storage.pointer(T.self), out.storage.pointer(T.self) + base, dstStrides: strides,
-        shape: inner)
-    }
-    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    write(into: out, region, accumulate: false)
     return Tensor.record(.sliceBackward, inputs: [self], output: out) { ctx in
       [
         ctx.gradOutput.slice(
