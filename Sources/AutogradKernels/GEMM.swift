@@ -150,10 +150,10 @@ extension Kernels {
     let tasks =
       threads > 1 && m * n * k >= SGEMMTiling.splitThreshold
       ? threads * SGEMMTiling.tasksPerThread : threads
-    var grid = gemmTaskGrid(m: m, n: n, k: k, mr: T.gemmMR, nr: T.gemmNR, tasks: tasks)
+    var grid = gemmTaskGrid(m: m, n: n, mr: T.gemmMR, nr: T.gemmNR, tasks: tasks)
     if grid.rows * grid.cols < threads {
       // Too few tile rows and columns for that many slabs: one per thread.
-      grid = gemmTaskGrid(m: m, n: n, k: k, mr: T.gemmMR, nr: T.gemmNR, tasks: threads)
+      grid = gemmTaskGrid(m: m, n: n, mr: T.gemmMR, nr: T.gemmNR, tasks: threads)
     }
     if grid.rows * grid.cols == 1 {
       problem.run(rows: 0..<m, cols: 0..<n)
@@ -176,7 +176,7 @@ extension Kernels {
   /// packing its share of A and B (a packed float costs about as much as 8 multiply-adds). The
   /// choice never affects results, only speed.
   private static func gemmTaskGrid(
-    m: Int, n: Int, k: Int, mr: Int, nr: Int, tasks threads: Int
+    m: Int, n: Int, mr: Int, nr: Int, tasks threads: Int
   ) -> (rows: Int, cols: Int) {
     if threads <= 1 { return (1, 1) }
     let rowPanels = (m + mr - 1) / mr
@@ -186,15 +186,25 @@ extension Kernels {
     for rows in 1...threads where threads % rows == 0 {
       let cols = threads / rows
       if rows > rowPanels || cols > colPanels { continue }
-      let taskRows = Double((rowPanels + rows - 1) / rows * mr)
-      let taskCols = Double((colPanels + cols - 1) / cols * nr)
-      let cost = (taskRows * taskCols + (taskRows + taskCols) * 8) * Double(k)
+      let cost = gemmTaskCost(m: m, n: n, mr: mr, nr: nr, grid: (rows, cols))
       if cost < bestCost {
         bestCost = cost
         best = (rows, cols)
       }
     }
     return best
+  }
+
+  /// The estimated time of one task of `grid` per step of k: its multiply-adds including tile
+  /// padding, plus packing its share of A and B (a packed element costs about 8 multiply-adds).
+  private static func gemmTaskCost(
+    m: Int, n: Int, mr: Int, nr: Int, grid: (rows: Int, cols: Int)
+  ) -> Double {
+    let rowPanels = (m + mr - 1) / mr
+    let colPanels = (n + nr - 1) / nr
+    let taskRows = Double((rowPanels + grid.rows - 1) / grid.rows * mr)
+    let taskCols = Double((colPanels + grid.cols - 1) / grid.cols * nr)
+    return taskRows * taskCols + (taskRows + taskCols) * 8
   }
 
   /// Splits `0..<count` into `parts` ranges whose inner bounds are multiples of `granularity`.
@@ -372,56 +382,30 @@ private func sgemmSmallDotProducts(
 ///
 /// Element (lane l, step p) is read from `source[l·laneStride + p·depthStride]` and written to
 /// `into[(l / width)·width·depth + p·width + l % width]`; the last panel is padded with zeros.
-/// Fast paths for lanes contiguous at each step (`laneStride == 1`) and for lanes contiguous
-/// along depth (`depthStride == 1`, a transpose). Writes only the panels' own floats.
+/// Fast paths for lanes contiguous at each step (`laneStride == 1`: each step's lanes are read
+/// once, in order, and dealt out to the panels) and for lanes contiguous along depth
+/// (`depthStride == 1`, a transpose). Writes only the panels' own elements.
 @inline(__always)
 private func packPanels<T: PackedGEMMScalar>(
   source: UnsafePointer<T>, laneStride: Int, depthStride: Int, lanes: Int, depth: Int,
   width: Int, into packed: UnsafeMutablePointer<T>
 ) {
+  if laneStride == 1 {
+    packContiguousLanes(
+      source: source, depthStride: depthStride, lanes: lanes, depth: depth, width: width,
+      into: packed)
+    return
+  }
   var lane = 0
   var out = packed
-  let rowBytes = width * MemoryLayout<T>.stride
   while lane < lanes {
     let count = min(width, lanes - lane)
     let src = source + lane * laneStride
-    if depthStride == 1 && laneStride != 1 && T.self == Float.self {
+    if depthStride == 1 && T.self == Float.self {
       packTransposed(
         UnsafeRawPointer(src).assumingMemoryBound(to: Float.self), laneStride: laneStride,
         count: count, depth: depth, width: width,
         into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self))
-    } else if laneStride == 1 && count == width && rowBytes % 32 == 0 {
-      // Whole rows of lanes contiguous at each step: copy 32 bytes at a time.
-      for p in 0..<depth {
-        let from = UnsafeRawPointer(src + p * depthStride)
-        let to = UnsafeMutableRawPointer(out + p * width)
-        for offset in stride(from: 0, to: rowBytes, by: 32) {
-          to.storeBytes(
-            of: from.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
-            toByteOffset: offset, as: SIMD8<Float>.self)
-        }
-      }
-    } else if laneStride == 1 && count == width && rowBytes % 16 == 0 {
-      // The same, 16 bytes at a time (a 12-float or 6-double A panel).
-      for p in 0..<depth {
-        let from = UnsafeRawPointer(src + p * depthStride)
-        let to = UnsafeMutableRawPointer(out + p * width)
-        for offset in stride(from: 0, to: rowBytes, by: 16) {
-          to.storeBytes(
-            of: from.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self),
-            toByteOffset: offset, as: SIMD4<Float>.self)
-        }
-      }
-    } else if laneStride == 1 && count == width && rowBytes == 24 {
-      // The AVX2 float A panel (6 floats, op(A) transposed): 16 + 8 bytes a step.
-      for p in 0..<depth {
-        let from = UnsafeRawPointer(src + p * depthStride)
-        let to = UnsafeMutableRawPointer(out + p * width)
-        to.storeBytes(of: from.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
-        to.storeBytes(
-          of: from.loadUnaligned(fromByteOffset: 16, as: SIMD2<Float>.self), toByteOffset: 16,
-          as: SIMD2<Float>.self)
-      }
     } else {
       for p in 0..<depth {
         let row = out + p * width
@@ -432,6 +416,64 @@ private func packPanels<T: PackedGEMMScalar>(
     lane += width
     out += width * depth
   }
+}
+
+/// ``packPanels(source:laneStride:depthStride:lanes:depth:width:into:)`` for lanes contiguous at
+/// each step: step by step, the step's `lanes` elements are read in order and copied `width` at
+/// a time into the panels (a transposed A, or an untransposed B).
+///
+/// Reading a whole step at once touches each source row once per call, instead of once per
+/// panel, which matters when the rows are far apart (a 10k-wide matrix read down its columns).
+@inline(__always)
+private func packContiguousLanes<T: PackedGEMMScalar>(
+  source: UnsafePointer<T>, depthStride: Int, lanes: Int, depth: Int, width: Int,
+  into packed: UnsafeMutablePointer<T>
+) {
+  let fullPanels = lanes / width
+  let rest = lanes - fullPanels * width
+  let panelStride = width * depth
+  let rowBytes = width * MemoryLayout<T>.stride
+  for p in 0..<depth {
+    var from = UnsafeRawPointer(source + p * depthStride)
+    var to = UnsafeMutableRawPointer(packed + p * width)
+    for _ in 0..<fullPanels {
+      copyPanelRow(from: from, to: to, bytes: rowBytes)
+      from += rowBytes
+      to += panelStride * MemoryLayout<T>.stride
+    }
+    if rest > 0 {
+      let row = to.assumingMemoryBound(to: T.self)
+      let src = from.assumingMemoryBound(to: T.self)
+      for l in 0..<rest { row[l] = src[l] }
+      for l in rest..<width { row[l] = 0 }
+    }
+  }
+}
+
+/// Copies one panel row (`bytes`, a multiple of 8: 12 or 32 floats, 6 or 16 doubles) with
+/// vector moves.
+@inline(__always)
+private func copyPanelRow(from: UnsafeRawPointer, to: UnsafeMutableRawPointer, bytes: Int) {
+  var offset = 0
+  while offset + 32 <= bytes {
+    to.storeBytes(
+      of: from.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self),
+      toByteOffset: offset, as: SIMD8<Float>.self)
+    offset += 32
+  }
+  if offset + 16 <= bytes {
+    to.storeBytes(
+      of: from.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self),
+      toByteOffset: offset, as: SIMD4<Float>.self)
+    offset += 16
+  }
+  if offset + 8 <= bytes {
+    to.storeBytes(
+      of: from.loadUnaligned(fromByteOffset: offset, as: SIMD2<Float>.self),
+      toByteOffset: offset, as: SIMD2<Float>.self)
+    offset += 8
+  }
+  assert(offset == bytes, "copyPanelRow: \(bytes) bytes is not a multiple of 8")
 }
 
 /// Transposes 8 vectors (an 8×8 block, row r = `v.r`) in place with three deinterleave stages.
@@ -545,6 +587,12 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
     ldc: Int, rows: Int, cols: Int, store: Bool
   ) {
     typealias V = SIMD16<Float>
+    if cols <= 16 {
+      // The right half of the tile is padding: half the multiply-adds.
+      sgemmHalfMicroKernel(
+        depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, store: store)
+      return
+    }
     var c00 = V()
     var c01 = V()
     var c10 = V()
@@ -647,6 +695,54 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
     withUnsafeBytes(of: tile) { sums in
       writeEdgeTile(
         sums.assumingMemoryBound(to: Float.self).baseAddress!, nr: 32, c: c, ldc: ldc, rows: rows,
+        cols: cols, store: store)
+    }
+  }
+
+  /// The left half of the 12×32 tile (12 `SIMD16<Float>` accumulators), for an edge tile of at
+  /// most 16 columns: reads the same packed panels (32 floats per step of `b`, of which the
+  /// first 16) and computes each element by the same chain of FMAs as the full kernel.
+  @inline(never)
+  private func sgemmHalfMicroKernel(
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    ldc: Int, rows: Int, cols: Int, store: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    var c0 = V()
+    var c1 = V()
+    var c2 = V()
+    var c3 = V()
+    var c4 = V()
+    var c5 = V()
+    var c6 = V()
+    var c7 = V()
+    var c8 = V()
+    var c9 = V()
+    var ca = V()
+    var cb = V()
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<depth {
+      let b0 = pb.load(as: V.self)
+      c0 = c0.addingProduct(V(repeating: pa[0]), b0)
+      c1 = c1.addingProduct(V(repeating: pa[1]), b0)
+      c2 = c2.addingProduct(V(repeating: pa[2]), b0)
+      c3 = c3.addingProduct(V(repeating: pa[3]), b0)
+      c4 = c4.addingProduct(V(repeating: pa[4]), b0)
+      c5 = c5.addingProduct(V(repeating: pa[5]), b0)
+      c6 = c6.addingProduct(V(repeating: pa[6]), b0)
+      c7 = c7.addingProduct(V(repeating: pa[7]), b0)
+      c8 = c8.addingProduct(V(repeating: pa[8]), b0)
+      c9 = c9.addingProduct(V(repeating: pa[9]), b0)
+      ca = ca.addingProduct(V(repeating: pa[10]), b0)
+      cb = cb.addingProduct(V(repeating: pa[11]), b0)
+      pa += 12
+      pb += 128
+    }
+    let tile = (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, ca, cb)
+    withUnsafeBytes(of: tile) { sums in
+      writeEdgeTile(
+        sums.assumingMemoryBound(to: Float.self).baseAddress!, nr: 16, c: c, ldc: ldc, rows: rows,
         cols: cols, store: store)
     }
   }

@@ -11,7 +11,8 @@ private struct GEMMShape {
   let k: Int
 }
 
-/// The shapes of the MNIST CNN and MLP (batch 128, row-major) plus the 1024³ reference.
+/// The shapes of the MNIST CNN and MLP (batch 128, row-major), the 1024³ reference and the
+/// language-model decoder.
 ///
 /// Names end in the transpose code (`NN`, `NT`, `TN`) that `Scripts/gemm_reference.py` reads.
 private let gemmShapes: [GEMMShape] = [
@@ -30,6 +31,10 @@ private let gemmShapes: [GEMMShape] = [
   GEMMShape(name: "mlp.dX dY·W NN", transA: false, transB: false, m: 128, n: 784, k: 128),
   GEMMShape(name: "mlp.dW dYᵀ·x TN", transA: true, transB: false, m: 128, n: 784, k: 128),
   GEMMShape(name: "mlp.out x·Wᵀ NT", transA: false, transB: true, m: 128, n: 10, k: 128),
+  // The word-language-model decoder (700 tokens, hidden 200, 10k words), forward and backward.
+  GEMMShape(name: "lm.dec x·Wᵀ NT", transA: false, transB: true, m: 700, n: 10_000, k: 200),
+  GEMMShape(name: "lm.dec.dX dY·W NN", transA: false, transB: false, m: 700, n: 200, k: 10_000),
+  GEMMShape(name: "lm.dec.dW dYᵀ·x TN", transA: true, transB: false, m: 10_000, n: 200, k: 700),
 ]
 
 /// Times the single-precision GEMM kernel on each shape of `gemmShapes` with the current

@@ -174,7 +174,7 @@ private func expectMatches<T: BinaryFloatingPoint>(
 /// Shapes with sizes of 0, 1, primes and non-multiples of the 6×16 register tile.
 private let gemmOddShapes: [(Int, Int, Int)] = [
   (1, 1, 1), (0, 5, 3), (4, 0, 3), (3, 5, 0), (7, 13, 5), (17, 31, 129), (6, 16, 8),
-  (12, 32, 257), (13, 47, 3), (31, 3, 61), (2, 67, 19), (65, 17, 9),
+  (12, 32, 257), (13, 47, 3), (31, 3, 61), (2, 67, 19), (65, 17, 9), (25, 208, 300),
 ]
 
 @Suite("Kernels.gemm")
