@@ -258,6 +258,22 @@ let opTable: [OpCase] = [
   OpCase(name: "dropout p 0.4", inputs: [sample([4, 5], seed: 72)]) {
     dropout($0[0], p: 0.4, generator: Generator(seed: 5))
   },
+  // Attention in one op: scores, softmax, dropout and weighted values.
+  OpCase(
+    name: "fusedAttention [2,3,4]·[2,5,4]ᵀ·[2,5,3]",
+    inputs: [sample([2, 3, 4], seed: 180), sample([2, 5, 4], seed: 181), sample([2, 5, 3], seed: 182)],
+    reference: { attentionReference($0, scale: 0.7, causal: false) },
+    errors: [ErrorInput(message: "fusedAttention: query [2, 3, 4], key [2, 5, 3] and value [2, 5, 3] do not match (expected [..., L, E], [..., S, E], [..., S, Ev] with the same leading axes and type)") { _ = fusedAttention(Tensor.zeros([2, 3, 4]), Tensor.zeros([2, 5, 3]), Tensor.zeros([2, 5, 3]), scale: 1) }]
+  ) { fusedAttention($0[0], $0[1], $0[2], scale: 0.7) },
+  OpCase(
+    name: "fusedAttention causal [1,2,4,3], 5 keys",
+    inputs: [sample([1, 2, 4, 3], seed: 183), sample([1, 2, 5, 3], seed: 184), sample([1, 2, 5, 2], seed: 185)],
+    reference: { attentionReference($0, scale: 0.5, causal: true) }
+  ) { fusedAttention($0[0], $0[1], $0[2], scale: 0.5, isCausal: true) },
+  OpCase(
+    name: "fusedAttention causal with dropout 0.3",
+    inputs: [sample([2, 4, 3], seed: 186), sample([2, 4, 3], seed: 187), sample([2, 4, 3], seed: 188)]
+  ) { fusedAttention($0[0], $0[1], $0[2], scale: 0.6, isCausal: true, dropoutP: 0.3, generator: Generator(seed: 9)) },
   // Selection.
   OpCase(
     name: "where broadcast [2,3] from [3] and [2,1]", inputs: [sample([3], seed: 110), sample([2, 1], seed: 111)],
@@ -396,3 +412,28 @@ let opTable: [OpCase] = [
   },
   OpCase(name: "tensor used twice", inputs: [sample([3], seed: 74)]) { ($0[0] * $0[0] + $0[0]).sum() },
 ]
+
+/// softmax(q·kᵀ·scale + causal)·v in plain Float64 loops, for q [..., L, E], k [..., S, E] and
+/// v [..., S, Ev] with the same leading axes.
+func attentionReference(_ t: [Tensor], scale: Double, causal: Bool) -> [Double] {
+  let (q, k, v) = (t[0].doubleScalars, t[1].doubleScalars, t[2].doubleScalars)
+  let r = t[0].rank
+  let (l, e, s, ev) = (t[0].shape[r - 2], t[0].shape[r - 1], t[1].shape[r - 2], t[2].shape[r - 1])
+  let batch = t[0].count / (l * e)
+  var out = [Double]()
+  for b in 0..<batch {
+    for i in 0..<l {
+      let visible = causal ? min(i + 1, s) : s
+      let scores = (0..<visible).map { j in
+        (0..<e).reduce(0.0) { $0 + q[(b * l + i) * e + $1] * k[(b * s + j) * e + $1] } * scale
+      }
+      let m = scores.max()!
+      let w = scores.map { Foundation.exp($0 - m) }
+      let total = w.reduce(0, +)
+      for c in 0..<ev {
+        out.append((0..<visible).reduce(0.0) { $0 + w[$1] / total * v[(b * s + $1) * ev + c] })
+      }
+    }
+  }
+  return out
+}

@@ -147,6 +147,8 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
   public static let maxPool2dBackward = OpKind("maxPool2dBackward")
   /// Inverted dropout.
   public static let dropout = OpKind("dropout")
+  /// Scaled dot-product attention in one op (``fusedAttention(_:_:_:scale:isCausal:dropoutP:generator:)``).
+  public static let fusedAttention = OpKind("fusedAttention")
   /// Categorical sampling (`multinomial`); not differentiable.
   public static let multinomial = OpKind("multinomial", isDifferentiable: false)
   /// Elementwise comparison; not differentiable.
@@ -161,6 +163,6 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
     .expand, .slice, .sliceBackward, .concat, .softmax, .logSoftmax, .gather, .scatterAdd,
     .indexSelect, .indexAdd, .cumsum, .flip, .maximum, .minimum, .norm, .conv2d, .conv2dInputGrad,
     .conv2dWeightGrad, .maxPool2d,
-    .maxPool2dBackward, .dropout, .multinomial, .compare,
+    .maxPool2dBackward, .dropout, .fusedAttention, .multinomial, .compare,
   ]
 }

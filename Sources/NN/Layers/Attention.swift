@@ -38,11 +38,15 @@ public enum AttentionMask {
   }
 }
 
-/// Attention weights and output: softmax(q·kᵀ·scale + mask)·v, with the weights.
+/// Attention output softmax(q·kᵀ·scale + mask)·v, and the weights when `needWeights`.
+///
+/// Without a mask or weights, and with query, key and value of the same leading axes, this is
+/// one op (``fusedAttention(_:_:_:scale:isCausal:dropoutP:generator:)``); otherwise the
+/// composed ops, which broadcast and can return the weights.
 func attention(
   _ query: Tensor, _ key: Tensor, _ value: Tensor, mask: Tensor?, dropoutP: Double,
-  isCausal: Bool, scale: Double?, training: Bool, generator: Generator
-) -> (output: Tensor, weights: Tensor) {
+  isCausal: Bool, scale: Double?, training: Bool, generator: Generator, needWeights: Bool
+) -> (output: Tensor, weights: Tensor?) {
   check(
     query.rank >= 2 && key.rank == query.rank && value.rank == query.rank
       && query.shape[query.rank - 1] == key.shape[key.rank - 1]
@@ -51,7 +55,19 @@ func attention(
   )
   let e = query.shape[query.rank - 1]
   let (l, s) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
-  var scores = query.matmul(key.transpose(-2, -1)) * (scale ?? 1 / Double(e).squareRoot())
+  let scale = scale ?? 1 / Double(e).squareRoot()
+  let p = training ? dropoutP : 0
+  if mask == nil && !needWeights && query.shape.dropLast(2) == key.shape.dropLast(2)
+    && key.shape.dropLast(2) == value.shape.dropLast(2)
+    && key.dtype == query.dtype && value.dtype == query.dtype
+  {
+    return (
+      fusedAttention(
+        query, key, value, scale: scale, isCausal: isCausal, dropoutP: p, generator: generator),
+      nil
+    )
+  }
+  var scores = query.matmul(key.transpose(-2, -1)) * scale
   if isCausal {
     // An additive bias (0 on and below the diagonal, −∞ above), as PyTorch's fused attention
     // uses: the same scores as masking them to −∞, and the same gradients (the softmax gives
@@ -62,8 +78,8 @@ func attention(
   }
   if let mask { scores = scores + mask }
   var weights = scores.softmax(dim: -1)
-  if dropoutP > 0 && training {
-    weights = dropout(weights, p: dropoutP, training: true, generator: generator)
+  if p > 0 {
+    weights = dropout(weights, p: p, training: true, generator: generator)
   }
   return (weights.matmul(value), weights)
 }
@@ -82,7 +98,7 @@ public func scaledDotProductAttention(
 ) -> Tensor {
   attention(
     query, key, value, mask: attnMask?.additiveTensor(query.dtype), dropoutP: dropoutP,
-    isCausal: isCausal, scale: scale, training: true, generator: generator
+    isCausal: isCausal, scale: scale, training: true, generator: generator, needWeights: false
   ).output
 }
 
@@ -190,11 +206,12 @@ public final class MultiheadAttention: Module, @unchecked Sendable {
     }
     let (out, weights) = attention(
       project(q, 0), project(k, 1), project(v, 2), mask: mask, dropoutP: dropout,
-      isCausal: isCausal, scale: nil, training: isTraining, generator: generator)
+      isCausal: isCausal, scale: nil, training: isTraining, generator: generator,
+      needWeights: needWeights)
     // [N, heads, L, d] → [L, N, E]
     var output = out_proj(out.permute([2, 0, 1, 3]).reshape([l, n, e]))
     output = unbatched ? output.squeeze(dim: 1) : (batchFirst ? output.transpose(0, 1) : output)
-    guard needWeights else { return (output, nil) }
+    guard needWeights, let weights else { return (output, nil) }
     var w = averageAttnWeights ? weights.mean(dim: 1) : weights
     if unbatched { w = w.squeeze(dim: 0) }
     return (output, w)

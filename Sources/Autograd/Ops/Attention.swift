@@ -1,0 +1,106 @@
+// Scaled dot-product attention as one op: the scores, their softmax, dropout and the weighted
+// values in one kernel per (batch, head) entry, and the gradients of all three inputs in another.
+
+import AutogradKernels
+
+/// `softmax(query·keyᵀ·scale + causal)·value` in one op, for query [..., L, E], key [..., S, E]
+/// and value [..., S, Ev] with the same leading axes; the result is [..., L, Ev].
+///
+/// The same values as composing `matmul`, `*`, the causal bias, `softmax`, `dropout` and
+/// `matmul` (to rounding), without their intermediate tensors and tape nodes: the op keeps only
+/// the attention weights for its backward pass. `isCausal` lets query `i` see keys `0...i` (the
+/// upper triangle gets weight 0). With `dropoutP > 0` the weights are dropped out with a mask
+/// drawn from `generator` exactly as ``dropout(_:p:training:generator:)`` draws it.
+///
+/// Differentiable to any order: without `createGraph` the gradients come from one fused kernel;
+/// with it, from the same rule written in differentiable ops.
+public func fusedAttention(
+  _ query: Tensor, _ key: Tensor, _ value: Tensor, scale: Double, isCausal: Bool = false,
+  dropoutP: Double = 0, generator: Generator = .default
+) -> Tensor {
+  query.requireFloat(.fusedAttention)
+  let r = query.rank
+  check(
+    r >= 2 && key.rank == r && value.rank == r
+      && query.shape.dropLast(2) == key.shape.dropLast(2)
+      && key.shape.dropLast(2) == value.shape.dropLast(2)
+      && query.shape[r - 1] == key.shape[r - 1] && key.shape[r - 2] == value.shape[r - 2]
+      && key.dtype == query.dtype && value.dtype == query.dtype,
+    "fusedAttention: query \(query.shape), key \(key.shape) and value \(value.shape) do not match (expected [..., L, E], [..., S, E], [..., S, Ev] with the same leading axes and type)"
+  )
+  check(
+    (0...1).contains(dropoutP),
+    "fusedAttention: dropout probability has to be between 0 and 1, but got \(dropoutP)")
+  let leading = Array(query.shape.dropLast(2))
+  let batch = leading.reduce(1, *)
+  let (l, e, s, ev) = (query.shape[r - 2], query.shape[r - 1], key.shape[r - 2], value.shape[r - 1])
+  let mask =
+    dropoutP > 0
+    ? dropoutMask(leading + [l, s], query.dtype, p: dropoutP, generator: generator) : nil
+  let weights = Tensor(uninitializedShape: leading + [l, s], dtype: query.dtype)
+  let out = Tensor(uninitializedShape: leading + [l, ev], dtype: query.dtype)
+  func forward<T: TensorScalar>(_: T.Type) {
+    Kernels.attentionForward(
+      query: query.storage.pointer(T.self), key: key.storage.pointer(T.self),
+      value: value.storage.pointer(T.self), dropoutMask: mask.map { $0.storage.pointer(T.self) },
+      weights: weights.storage.pointer(T.self), output: out.storage.pointer(T.self),
+      batch: batch, l: l, s: s, e: e, ev: ev, scale: T(scale), causal: isCausal)
+  }
+  if query.dtype == .float32 { forward(Float.self) } else { forward(Double.self) }
+  return Tensor.record(.fusedAttention, inputs: [query, key, value], output: out) { ctx in
+    let g = ctx.gradOutput
+    let needs = (0..<3).map { ctx.needsGradient(ofInput: $0) }
+    if isGradEnabled {
+      return composedAttentionGradients(
+        g, query, key, value, mask: mask, scale: scale, isCausal: isCausal, needs: needs)
+    }
+    let grads = [query, key, value].enumerated().map { i, x in
+      needs[i] ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
+    }
+    func backward<T: TensorScalar>(_: T.Type) {
+      Kernels.attentionBackward(
+        gradOutput: g.storage.pointer(T.self), query: query.storage.pointer(T.self),
+        key: key.storage.pointer(T.self), value: value.storage.pointer(T.self),
+        weights: weights.storage.pointer(T.self),
+        dropoutMask: mask.map { $0.storage.pointer(T.self) },
+        gradQuery: grads[0].map { $0.storage.pointer(T.self) },
+        gradKey: grads[1].map { $0.storage.pointer(T.self) },
+        gradValue: grads[2].map { $0.storage.pointer(T.self) },
+        batch: batch, l: l, s: s, e: e, ev: ev, scale: T(scale))
+    }
+    if query.dtype == .float32 { backward(Float.self) } else { backward(Double.self) }
+    return grads
+  }
+}
+
+/// The derivative rule of ``fusedAttention(_:_:_:scale:isCausal:dropoutP:generator:)`` in
+/// differentiable ops (used under `createGraph`): the weights are recomputed from query and key
+/// so that second derivatives reach them; `dv = (w ⊙ mask)ᵀ·g`, `dw = (g·vᵀ) ⊙ mask`,
+/// `ds = (dw ⊙ w − w·Σ dw ⊙ w)·scale`, `dq = ds·k`, `dk = dsᵀ·q`.
+func composedAttentionGradients(
+  _ g: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, mask: Tensor?, scale: Double,
+  isCausal: Bool, needs: [Bool]
+) -> [Tensor?] {
+  let last = q.rank - 1
+  var scores = q.matmul(k.transpose(-2, -1)) * scale
+  if isCausal {
+    scores = scores + causalAttentionBias(q.shape[last - 1], k.shape[last - 1], q.dtype)
+  }
+  let w = scores.softmax(dim: last)
+  let dv = needs[2] ? (mask.map { w * $0 } ?? w).transpose(-2, -1).matmul(g) : nil
+  guard needs[0] || needs[1] else { return [nil, nil, dv] }
+  var dw = g.matmul(v.transpose(-2, -1))
+  if let mask { dw = dw * mask }
+  let gw = dw * w
+  let ds = (gw - w * gw.sum(dims: [last], keepDim: true)) * scale
+  return [
+    needs[0] ? ds.matmul(k) : nil, needs[1] ? ds.transpose(-2, -1).matmul(q) : nil, dv,
+  ]
+}
+
+/// The causal attention bias [l, s]: 0 where key j ≤ query i, −∞ above the diagonal.
+func causalAttentionBias(_ l: Int, _ s: Int, _ dtype: DType) -> Tensor {
+  var bias = [Double](repeating: 0, count: l * s)
+  for i in 0..<l { for j in (i + 1)..<Swift.max(i + 1, s) { bias[i * s + j] = -.infinity } }
+  return Tensor(shape: [l, s], scalars: bias).to(dtype)
+}

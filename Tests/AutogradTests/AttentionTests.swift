@@ -1,0 +1,89 @@
+import Autograd
+import Testing
+
+/// The composed ops that `fusedAttention` replaces: the test oracle.
+private func composedAttention(
+  _ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Double, causal: Bool, dropoutP: Double,
+  seed: UInt64
+) -> Tensor {
+  let (l, s) = (q.shape[q.rank - 2], k.shape[k.rank - 2])
+  var scores = q.matmul(k.transpose(-2, -1)) * scale
+  if causal {
+    var bias = [Double](repeating: 0, count: l * s)
+    for i in 0..<l { for j in (i + 1)..<max(i + 1, s) { bias[i * s + j] = -.infinity } }
+    scores = scores + Tensor(shape: [l, s], scalars: bias).to(q.dtype)
+  }
+  var w = scores.softmax(dim: -1)
+  if dropoutP > 0 { w = dropout(w, p: dropoutP, generator: Generator(seed: seed)) }
+  return w.matmul(v)
+}
+
+/// The output and the three input gradients of `f` under the loss Σ output ⊙ r.
+private func valueAndGradients(
+  _ inputs: [Tensor], _ f: ([Tensor]) -> Tensor
+) -> [[Float]] {
+  let leaves = inputs.map { $0.detached().requiringGrad() }
+  let y = f(leaves)
+  let r = Tensor.uniform(y.shape, low: -1, high: 1, generator: Generator(seed: 77))
+  (y * r).sum().backward()
+  return [y.scalars] + leaves.map { $0.grad!.scalars }
+}
+
+@Suite("fusedAttention")
+struct AttentionTests {
+  let q = Tensor.randn([3, 4, 17, 8], generator: Generator(seed: 1))
+  let k = Tensor.randn([3, 4, 23, 8], generator: Generator(seed: 2))
+  let v = Tensor.randn([3, 4, 23, 6], generator: Generator(seed: 3))
+
+  @Test(
+    "matches the composed ops, forward and backward (causal or not, with or without dropout)",
+    arguments: [(false, 0.0), (true, 0.0), (true, 0.25)])
+  func matchesComposed(causal: Bool, dropoutP: Double) {
+    let fused = valueAndGradients([q, k, v]) {
+      fusedAttention(
+        $0[0], $0[1], $0[2], scale: 0.35, isCausal: causal, dropoutP: dropoutP,
+        generator: Generator(seed: 5))
+    }
+    let composed = valueAndGradients([q, k, v]) {
+      composedAttention(
+        $0[0], $0[1], $0[2], scale: 0.35, causal: causal, dropoutP: dropoutP, seed: 5)
+    }
+    for (name, (a, b)) in zip(["output", "dq", "dk", "dv"], zip(fused, composed)) {
+      #expect(a.count == b.count)
+      let worst = zip(a, b).map { abs($0 - $1) / (1e-3 + abs($1)) }.max() ?? 0
+      #expect(worst < 1e-4, "\(name): relative difference \(worst)")
+    }
+  }
+
+  @Test("gives the same bits for 1, 2 and 3 threads")
+  func bitIdenticalAcrossThreads() {
+    let saved = numThreads()
+    defer { setNumThreads(saved) }
+    func run() -> [[UInt32]] {
+      valueAndGradients([q, k, v]) {
+        fusedAttention(
+          $0[0], $0[1], $0[2], scale: 0.35, isCausal: true, dropoutP: 0.1,
+          generator: Generator(seed: 5))
+      }.map { $0.map(\.bitPattern) }
+    }
+    setNumThreads(1)
+    let one = run()
+    for threads in [2, 3] {
+      setNumThreads(threads)
+      #expect(run() == one, "\(threads) threads")
+    }
+  }
+
+  @Test("a single entry (the GEMMs split over the threads) equals the batched result")
+  func singleEntry() {
+    let all = noGrad { fusedAttention(q, k, v, scale: 0.35, isCausal: true) }
+    let first = noGrad {
+      fusedAttention(
+        q.slice(dim: 0, start: 0, end: 1).slice(dim: 1, start: 0, end: 1),
+        k.slice(dim: 0, start: 0, end: 1).slice(dim: 1, start: 0, end: 1),
+        v.slice(dim: 0, start: 0, end: 1).slice(dim: 1, start: 0, end: 1), scale: 0.35,
+        isCausal: true)
+    }
+    #expect(first.scalars == Array(all.scalars[0..<(17 * 6)]))
+  }
+}
