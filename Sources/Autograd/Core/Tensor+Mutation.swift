@@ -54,6 +54,14 @@ extension Tensor {
   /// Whether this tensor and `other` are views of the same storage (the same parameter seen
   /// twice), like comparing PyTorch's `data_ptr()`.
   public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
+
+  /// Whether this tensor and `other` are copies of one tensor, like Python's `is` on two
+  /// `torch.Tensor`s: the same storage, shape and place on the tape (both untracked, or the
+  /// same node). A view such as `x.reshape(x.shape)` is not identical to `x`.
+  public func isIdentical(to other: Tensor) -> Bool {
+    storage === other.storage && shape == other.shape && node === other.node
+      && isGradientWithoutGraph == other.isGradientWithoutGraph
+  }
 }
 
 extension Tensor {

@@ -171,19 +171,34 @@ public final class MultiheadAttention: Module, @unchecked Sendable {
         && key.shape == value.shape,
       "MultiheadAttention: query \(query.shape), key \(key.shape) and value \(value.shape) do not match embedDim \(e) (expected [L, N, E], [S, N, E], [S, N, E], batch first with batchFirst, or unbatched)"
     )
-    func timeFirst(_ x: Tensor) -> Tensor {
-      unbatched ? x.unsqueeze(dim: 1) : (batchFirst ? x.transpose(0, 1) : x)
-    }
-    let (q, k, v) = (timeFirst(query), timeFirst(key), timeFirst(value))
-    let (l, n, s) = (q.shape[0], q.shape[1], k.shape[0])
+    // Inputs stay in their layout: batched [T, N, E] (batch first: [N, T, E]), unbatched as
+    // a batch of one, time first.
+    let timeFirst = !batchFirst || unbatched
+    func batched(_ x: Tensor) -> Tensor { unbatched ? x.unsqueeze(dim: 1) : x }
+    let (q, k, v) = (batched(query), batched(key), batched(value))
+    let (l, n) = timeFirst ? (q.shape[0], q.shape[1]) : (q.shape[1], q.shape[0])
+    let s = k.shape[timeFirst ? 0 : 1]
     let (h, d) = (numHeads, e / numHeads)
-    func project(_ x: Tensor, _ part: Int) -> Tensor {
-      let w = in_proj_weight.slice(dim: 0, start: part * e, end: (part + 1) * e)
-      let b = in_proj_bias?.slice(dim: 0, start: part * e, end: (part + 1) * e)
-      // [T, N, E] → [N, heads, T, d]
-      let t = x.shape[0]
-      return linear(x, weight: w, bias: b).reshape([t, n * h, d]).transpose(0, 1)
-        .reshape([n, h, t, d])
+    /// [T, N, E·parts] or [N, T, E·parts] → [parts, N, heads, T, d].
+    func heads(_ x: Tensor, parts: Int) -> Tensor {
+      let (a, b) = (x.shape[0], x.shape[1])
+      let order = timeFirst ? [2, 1, 3, 0, 4] : [2, 0, 3, 1, 4]
+      return x.reshape([a, b, parts, h, d]).permute(order)
+    }
+    let projected: (Tensor, Tensor, Tensor)
+    if query.isIdentical(to: key) && key.isIdentical(to: value) {
+      // Self-attention: one product with the stacked projections, as PyTorch does when
+      // `query is key is value`.
+      let all = heads(linear(q, weight: in_proj_weight, bias: in_proj_bias), parts: 3)
+      func part(_ i: Int) -> Tensor { all.slice(dim: 0, start: i, end: i + 1).squeeze(dim: 0) }
+      projected = (part(0), part(1), part(2))
+    } else {
+      func project(_ x: Tensor, _ part: Int) -> Tensor {
+        let w = in_proj_weight.slice(dim: 0, start: part * e, end: (part + 1) * e)
+        let b = in_proj_bias?.slice(dim: 0, start: part * e, end: (part + 1) * e)
+        return heads(linear(x, weight: w, bias: b), parts: 1).squeeze(dim: 0)
+      }
+      projected = (project(q, 0), project(k, 1), project(v, 2))
     }
     var mask: Tensor?
     if let attnMask {
@@ -205,12 +220,16 @@ public final class MultiheadAttention: Module, @unchecked Sendable {
       mask = mask.map { $0 + padding } ?? padding
     }
     let (out, weights) = attention(
-      project(q, 0), project(k, 1), project(v, 2), mask: mask, dropoutP: dropout,
+      projected.0, projected.1, projected.2, mask: mask, dropoutP: dropout,
       isCausal: isCausal, scale: nil, training: isTraining, generator: generator,
       needWeights: needWeights)
-    // [N, heads, L, d] → [L, N, E]
-    var output = out_proj(out.permute([2, 0, 1, 3]).reshape([l, n, e]))
-    output = unbatched ? output.squeeze(dim: 1) : (batchFirst ? output.transpose(0, 1) : output)
+    // [N, heads, L, d] → [L, N, E] (batch first: [N, L, E])
+    let merged =
+      timeFirst
+      ? out.permute([2, 0, 1, 3]).reshape([l, n, e])
+      : out.permute([0, 2, 1, 3]).reshape([n, l, e])
+    var output = out_proj(merged)
+    if unbatched { output = output.squeeze(dim: 1) }
     guard needWeights, let weights else { return (output, nil) }
     var w = averageAttnWeights ? weights.mean(dim: 1) : weights
     if unbatched { w = w.squeeze(dim: 0) }
