@@ -27,11 +27,13 @@ extension Kernels {
         T.self, transA: false, transB: true, m: l, n: s, k: e, a: q + b * l * e, lda: e,
         b: k + b * s * e, ldb: e, beta: 0, c: pb, ldc: s)
       for i in 0..<l {
+        // The whole row, blocked keys at −∞ as the additive bias makes them (exp gives 0, so
+        // the sums are those of the visible keys): full-width vectors, no ragged tails.
         let row = pb + i * s
         let visible = causal ? Swift.min(i + 1, s) : s
         for j in 0..<visible { row[j] *= scale }
-        attentionSoftmaxRow(row, n: visible)
-        for j in visible..<s { row[j] = 0 }
+        for j in visible..<s { row[j] = -.infinity }
+        attentionSoftmaxRow(row, n: s)
       }
       if let mask {
         // The dropped weights in a scratch block; `p` keeps the softmax for the backward pass.

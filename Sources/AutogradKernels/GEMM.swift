@@ -7,7 +7,9 @@
 // its slab: for each nc-column block, for each k-block, pack op(B)'s kc×nc block (nr-column
 // micro-panels; stays in L2/L3), then for each mc-row block pack op(A)'s mc×kc block (mr-row
 // micro-panels; stays in L2) and call the register-tile kernel for every micro-tile (the kc×nr
-// B micro-panel stays in L1). Packed data is produced by the thread that uses it, while hot.
+// B micro-panel stays in L1). Packed data is produced by the thread that uses it, while hot. A
+// small block of B whose lanes are contiguous (at most `inPlaceBBytes`) is read in place instead:
+// the kernel steps through B's own rows, and only a partial last panel is packed.
 //
 // Determinism: every element of C is computed as
 //     C = (((β·C) + Σ_{p∈K₀} a·b) + Σ_{p∈K₁} a·b) + …
@@ -22,10 +24,11 @@ protocol PackedGEMMScalar: KernelScalar {
   /// Columns of C per register tile (two SIMD vectors).
   static var gemmNR: Int { get }
   /// The register-tile kernel: `C[0..<rows, 0..<cols] (=|+=) A·B` from a packed `gemmMR`×`depth`
-  /// A panel and a packed `depth`×`gemmNR` B panel (64-byte aligned).
+  /// A panel and a `depth`×`gemmNR` B panel whose steps are `bStep` bytes apart (packed: `gemmNR`
+  /// elements; or B's own rows, read in place).
   static func gemmMicroKernel(
-    depth: Int, a: UnsafePointer<Self>, b: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>,
-    ldc: Int, rows: Int, cols: Int, store: Bool)
+    depth: Int, a: UnsafePointer<Self>, b: UnsafePointer<Self>, bStep: Int,
+    c: UnsafeMutablePointer<Self>, ldc: Int, rows: Int, cols: Int, store: Bool)
 }
 
 extension Float: PackedGEMMScalar {
@@ -42,11 +45,12 @@ extension Float: PackedGEMMScalar {
   #endif
   @inline(__always)
   static func gemmMicroKernel(
-    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-    ldc: Int, rows: Int, cols: Int, store: Bool
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, store: Bool
   ) {
     sgemmMicroKernel(
-      depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, store: store)
+      depth: depth, a: a, b: b, bStep: bStep, c: c, ldc: ldc, rows: rows, cols: cols,
+      store: store)
   }
 }
 
@@ -62,11 +66,12 @@ extension Double: PackedGEMMScalar {
   #endif
   @inline(__always)
   static func gemmMicroKernel(
-    depth: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+    depth: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>, bStep: Int,
     c: UnsafeMutablePointer<Double>, ldc: Int, rows: Int, cols: Int, store: Bool
   ) {
     dgemmMicroKernel(
-      depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, store: store)
+      depth: depth, a: a, b: b, bStep: bStep, c: c, ldc: ldc, rows: rows, cols: cols,
+      store: store)
   }
 }
 
@@ -90,6 +95,9 @@ private enum SGEMMTiling {
   public static var splitThreshold: Int { 1 << 26 }
   /// Slabs per thread of a large product (each packs its own share of A and B).
   public static var tasksPerThread: Int { 4 }
+  /// The largest k-block of B (in bytes) read in place instead of packed, when its lanes are
+  /// contiguous: small enough to stay in the L1 and L2 caches.
+  public static var inPlaceBBytes: Int { 64 * 1024 }
 }
 
 extension Kernels {
@@ -264,9 +272,21 @@ private struct PackedGEMMProblem<T: PackedGEMMScalar>: @unchecked Sendable {
         let pc = block * kcEven
         let kb = min(kcEven, k - pc)
         let store = overwrite && block == 0
-        packPanels(
-          source: b + pc * depthStrideB + jc * colStrideB, laneStride: colStrideB,
-          depthStride: depthStrideB, lanes: nb, depth: kb, width: nr, into: packedB)
+        let bBlock = b + pc * depthStrideB + jc * colStrideB
+        // A small block of B with its lanes contiguous at each step is read in place (it stays
+        // in cache; packing it would cost more than its few reuses save), except a partial last
+        // panel, which is packed (the kernel reads whole panels). Step strides that are a
+        // multiple of 4 KiB would make the rows collide in the L1 cache, so those are packed.
+        let stepBytes = depthStrideB * MemoryLayout<T>.stride
+        let smallBlock: Bool = kb * nb * MemoryLayout<T>.stride <= SGEMMTiling.inPlaceBBytes
+        let readInPlace: Bool = colStrideB == 1 && smallBlock && stepBytes % 4096 != 0
+        let inPlacePanels = readInPlace ? nb / nr : 0
+        if inPlacePanels * nr < nb {
+          packPanels(
+            source: bBlock + inPlacePanels * nr * colStrideB, laneStride: colStrideB,
+            depthStride: depthStrideB, lanes: nb - inPlacePanels * nr, depth: kb, width: nr,
+            into: packedB)
+        }
         var ic = rows.lowerBound
         while ic < rows.upperBound {
           let mb = min(SGEMMTiling.mc, rows.upperBound - ic)
@@ -275,10 +295,14 @@ private struct PackedGEMMProblem<T: PackedGEMMScalar>: @unchecked Sendable {
             depthStride: depthStrideA, lanes: mb, depth: kb, width: mr, into: packedA)
           var jr = 0
           while jr < nb {
+            let inPlace = jr < inPlacePanels * nr
+            let packedPanel = UnsafePointer(packedB) + (jr - inPlacePanels * nr) * kb
+            let panel: UnsafePointer<T> = inPlace ? bBlock + jr : packedPanel
+            let step: Int = inPlace ? stepBytes : nr * MemoryLayout<T>.stride
             var ir = 0
             while ir < mb {
               T.gemmMicroKernel(
-                depth: kb, a: packedA + ir * kb, b: packedB + jr * kb,
+                depth: kb, a: packedA + ir * kb, b: panel, bStep: step,
                 c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
                 rows: min(mr, mb - ir), cols: min(nr, nb - jr), store: store)
               ir += mr
@@ -583,14 +607,15 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
   /// with `store` C is overwritten, otherwise the tile's sum is added to C.
   @inline(never)
   private func sgemmMicroKernel(
-    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-    ldc: Int, rows: Int, cols: Int, store: Bool
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, store: Bool
   ) {
     typealias V = SIMD16<Float>
     if cols <= 16 {
       // The right half of the tile is padding: half the multiply-adds.
       sgemmHalfMicroKernel(
-        depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, store: store)
+        depth: depth, a: a, b: b, bStep: bStep, c: c, ldc: ldc, rows: rows, cols: cols,
+        store: store)
       return
     }
     var c00 = V()
@@ -620,8 +645,8 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
     var pa = a
     var pb = UnsafeRawPointer(b)
     for _ in 0..<depth {
-      let b0 = pb.load(as: V.self)
-      let b1 = pb.load(fromByteOffset: 64, as: V.self)
+      let b0 = pb.loadUnaligned(as: V.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
       var s = V(repeating: pa[0])
       c00 = c00.addingProduct(s, b0)
       c01 = c01.addingProduct(s, b1)
@@ -659,7 +684,7 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
       cb0 = cb0.addingProduct(s, b0)
       cb1 = cb1.addingProduct(s, b1)
       pa += 12
-      pb += 128
+      pb += bStep
     }
     let tile = (
       c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51,
@@ -704,8 +729,8 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
   /// first 16) and computes each element by the same chain of FMAs as the full kernel.
   @inline(never)
   private func sgemmHalfMicroKernel(
-    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-    ldc: Int, rows: Int, cols: Int, store: Bool
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, store: Bool
   ) {
     typealias V = SIMD16<Float>
     var c0 = V()
@@ -723,7 +748,7 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
     var pa = a
     var pb = UnsafeRawPointer(b)
     for _ in 0..<depth {
-      let b0 = pb.load(as: V.self)
+      let b0 = pb.loadUnaligned(as: V.self)
       c0 = c0.addingProduct(V(repeating: pa[0]), b0)
       c1 = c1.addingProduct(V(repeating: pa[1]), b0)
       c2 = c2.addingProduct(V(repeating: pa[2]), b0)
@@ -737,7 +762,7 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
       ca = ca.addingProduct(V(repeating: pa[10]), b0)
       cb = cb.addingProduct(V(repeating: pa[11]), b0)
       pa += 12
-      pb += 128
+      pb += bStep
     }
     let tile = (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, ca, cb)
     withUnsafeBytes(of: tile) { sums in
@@ -751,12 +776,12 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
   /// ``gemmMicroKernel6x2(_:depth:a:b:c:ldc:rows:cols:store:)``.
   @inline(__always)
   private func sgemmMicroKernel(
-    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-    ldc: Int, rows: Int, cols: Int, store: Bool
+    depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStep: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, store: Bool
   ) {
     gemmMicroKernel6x2(
-      SIMD8<Float>.self, depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols,
-      store: store)
+      SIMD8<Float>.self, depth: depth, a: a, b: b, bStep: bStep, c: c, ldc: ldc, rows: rows,
+      cols: cols, store: store)
   }
 #endif
 
@@ -793,7 +818,7 @@ extension Kernels {
 /// with AVX-512); see ``gemmMicroKernel6x2(_:depth:a:b:c:ldc:rows:cols:store:)``.
 @inline(__always)
 private func dgemmMicroKernel(
-  depth: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>,
+  depth: Int, a: UnsafePointer<Double>, b: UnsafePointer<Double>, bStep: Int,
   c: UnsafeMutablePointer<Double>, ldc: Int, rows: Int, cols: Int, store: Bool
 ) {
   #if AUTOGRAD_AVX512
@@ -802,7 +827,8 @@ private func dgemmMicroKernel(
     typealias V = SIMD4<Double>
   #endif
   gemmMicroKernel6x2(
-    V.self, depth: depth, a: a, b: b, c: c, ldc: ldc, rows: rows, cols: cols, store: store)
+    V.self, depth: depth, a: a, b: b, bStep: bStep, c: c, ldc: ldc, rows: rows, cols: cols,
+    store: store)
 }
 
 /// A register-tile kernel of 6 rows × two vectors `V` (12 accumulators): the AVX2 `Float` tile
@@ -813,7 +839,7 @@ private func dgemmMicroKernel(
 /// otherwise the tile's sum is added to C. Each element is a chain of FMAs in increasing depth.
 @inline(never)
 private func gemmMicroKernel6x2<V: SIMD>(
-  _: V.Type, depth: Int, a: UnsafePointer<V.Scalar>, b: UnsafePointer<V.Scalar>,
+  _: V.Type, depth: Int, a: UnsafePointer<V.Scalar>, b: UnsafePointer<V.Scalar>, bStep: Int,
   c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, cols: Int, store: Bool
 ) where V.Scalar: PackedGEMMScalar {
   let width = MemoryLayout<V>.size
@@ -853,7 +879,7 @@ private func gemmMicroKernel6x2<V: SIMD>(
     c50 = c50.addingProduct(s, b0)
     c51 = c51.addingProduct(s, b1)
     pa += 6
-    pb += 2 * width
+    pb += bStep
   }
   let tile = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
   let nr = 2 * V.scalarCount
