@@ -273,13 +273,17 @@ private struct PackedGEMMProblem<T: PackedGEMMScalar>: @unchecked Sendable {
         let kb = min(kcEven, k - pc)
         let store = overwrite && block == 0
         let bBlock = b + pc * depthStrideB + jc * colStrideB
-        // A small block of B with its lanes contiguous at each step is read in place (it stays
-        // in cache; packing it would cost more than its few reuses save), except a partial last
-        // panel, which is packed (the kernel reads whole panels). Step strides that are a
+        // A block of B with its lanes contiguous at each step is read in place when it is small
+        // (it stays in cache) or used by few rows (packing would cost more than its few reuses
+        // save), except a partial last panel, which is packed (the kernel reads whole panels). Step strides that are a
         // multiple of 4 KiB would make the rows collide in the L1 cache, so those are packed.
         let stepBytes = depthStrideB * MemoryLayout<T>.stride
         let smallBlock: Bool = kb * nb * MemoryLayout<T>.stride <= SGEMMTiling.inPlaceBBytes
-        let readInPlace: Bool = colStrideB == 1 && smallBlock && stepBytes % 4096 != 0
+        // With at most two row panels, each B panel is read at most twice: packing it would
+        // read it once more and write it.
+        let fewRows: Bool = rows.count <= 2 * mr
+        let readInPlace: Bool =
+          colStrideB == 1 && (smallBlock || fewRows) && stepBytes % 4096 != 0
         let inPlacePanels = readInPlace ? nb / nr : 0
         if inPlacePanels * nr < nb {
           packPanels(

@@ -199,6 +199,9 @@ struct GEMMTests {
       GEMMCase(m: 40, n: 50, k: 1030, transA: true, transB: true, beta: 0, padding: 0),
       // A·Bᵀ with a small C: the unpacked dot-product path, above the parallel threshold.
       GEMMCase(m: 40, n: 50, k: 1030, transA: false, transB: true, beta: 1, padding: 2),
+      // Few rows and a large B with contiguous lanes: B read in place, its last panel packed.
+      GEMMCase(m: 20, n: 815, k: 300, transA: false, transB: false, beta: 1, padding: 3),
+      GEMMCase(m: 17, n: 200, k: 800, transA: true, transB: false, beta: 0, padding: 0),
     ])
   func floatLargeBlocks(_ test: GEMMCase) {
     let operands = GEMMOperands(test, seed: 42)
@@ -243,6 +246,8 @@ struct GEMMDeterminismTests {
     GEMMCase(m: 13, n: 500, k: 600, transA: false, transB: true),
     GEMMCase(m: 40, n: 50, k: 1001, transA: false, transB: true),
     GEMMCase(m: 64, n: 700, k: 64, transA: true, transB: true, beta: 1, padding: 2),
+    // B packed by one thread's 40-row slab, read in place by the smaller slabs of more threads.
+    GEMMCase(m: 40, n: 820, k: 300),
     // Past the split threshold (2²⁶ multiply-adds): several slabs per thread.
     GEMMCase(m: 300, n: 410, k: 560, transA: true, transB: false),
   ]
