@@ -231,13 +231,14 @@ extension Kernels {
     for l in 0..<16 where best[l] > m || best[l].isNaN { m = best[l] }
     for t in vectorEnd..<n where src[t] > m || src[t].isNaN { m = src[t] }
     if !m.isFinite && !m.isNaN { m = 0 }
-    // exp(x − m) into dst, summed in 16 lanes; the tail is padded with −∞ (exp gives 0).
+    // exp(x − m) into dst (log-softmax needs only the sum), summed in 16 lanes; the tail is
+    // padded with −∞ (exp gives 0).
     let shift = V(repeating: m)
     var sums = V()
     j = 0
     while j < vectorEnd {
       let e = exp(from.loadUnaligned(fromByteOffset: 4 * j, as: V.self) - shift)
-      to.storeBytes(of: e, toByteOffset: 4 * j, as: V.self)
+      if !log { to.storeBytes(of: e, toByteOffset: 4 * j, as: V.self) }
       sums += e
       j += 16
     }
@@ -245,7 +246,7 @@ extension Kernels {
       var lanes = V(repeating: -.infinity)
       for l in 0..<(n - vectorEnd) { lanes[l] = src[vectorEnd + l] }
       let e = exp(lanes - shift)
-      for l in 0..<(n - vectorEnd) { dst[vectorEnd + l] = e[l] }
+      if !log { for l in 0..<(n - vectorEnd) { dst[vectorEnd + l] = e[l] } }
       sums += e
     }
     let eight = sums.lowHalf + sums.highHalf
@@ -282,8 +283,22 @@ extension Kernels {
         var total: Float = 0
         if log {
           sumAxis(gRow, &total, rows: 1, n: n, inner: 1)
-          map16(yRow, dst, count: n, exp)
-          for j in 0..<n { dst[j] = gRow[j] - dst[j] * total }
+          // g − exp(y)·total in one pass, with map16's vector exp (its tail rule included).
+          let (from, grad, to) = (
+            UnsafeRawPointer(yRow), UnsafeRawPointer(gRow), UnsafeMutableRawPointer(dst)
+          )
+          let scale = SIMD16<Float>(repeating: total)
+          var j = 0
+          while j + 16 <= n {
+            let e = exp(from.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self))
+            let gj = grad.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
+            to.storeBytes(of: gj - e * scale, toByteOffset: 4 * j, as: SIMD16<Float>.self)
+            j += 16
+          }
+          if j < n {
+            map16(yRow + j, dst + j, count: n - j, exp)
+            for t in j..<n { dst[t] = gRow[t] - dst[t] * total }
+          }
         } else {
           for j in 0..<n { dst[j] = gRow[j] * yRow[j] }
           sumAxis(UnsafePointer(dst), &total, rows: 1, n: n, inner: 1)
