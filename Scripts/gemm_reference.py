@@ -48,6 +48,9 @@ SHAPES = [
     ("mlp.dX dY·W NN", 128, 784, 128),
     ("mlp.dW dYᵀ·x TN", 128, 784, 128),
     ("mlp.out x·Wᵀ NT", 128, 10, 128),
+    ("lm.dec x·Wᵀ NT", 700, 10_000, 200),
+    ("lm.dec.dX dY·W NN", 700, 200, 10_000),
+    ("lm.dec.dW dYᵀ·x TN", 10_000, 200, 700),
 ]
 
 

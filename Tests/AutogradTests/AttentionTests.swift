@@ -87,3 +87,34 @@ struct AttentionTests {
     #expect(first.scalars == Array(all.scalars[0..<(17 * 6)]))
   }
 }
+
+@Suite("lstmCell")
+struct LSTMCellTests {
+  @Test("matches the composed gate ops, forward and backward, in float32 and float64")
+  func matchesComposed() {
+    for dtype in [DType.float32, .float64] {
+      let gates = Tensor.randn([20, 4 * 37], dtype: dtype, generator: Generator(seed: 11))
+      let c = Tensor.randn([20, 37], dtype: dtype, generator: Generator(seed: 12))
+      func run(_ cell: (Tensor, Tensor) -> (Tensor, Tensor)) -> [[Double]] {
+        let (g, s) = (gates.requiringGrad(), c.requiringGrad())
+        let (h, cNext) = cell(g, s)
+        let r1 = Tensor.uniform(
+          h.shape, low: -1, high: 1, dtype: dtype, generator: Generator(seed: 13))
+        let r2 = Tensor.uniform(
+          h.shape, low: -1, high: 1, dtype: dtype, generator: Generator(seed: 14))
+        ((h * r1).sum() + (cNext * r2).sum()).backward()
+        return [h, cNext, g.grad!, s.grad!].map(\.doubleScalars)
+      }
+      let fused = run { lstmCell(gates: $0, c: $1) }
+      let composed = run { gates, c in
+        let g = gates.chunk(4, dim: -1)
+        let cNext = g[1].sigmoid() * c + g[0].sigmoid() * g[2].tanh()
+        return (g[3].sigmoid() * cNext.tanh(), cNext)
+      }
+      for (name, (a, b)) in zip(["h", "c", "dgates", "dc"], zip(fused, composed)) {
+        let worst = zip(a, b).map { abs($0 - $1) / (1e-3 + abs($1)) }.max() ?? 0
+        #expect(worst < (dtype == .float32 ? 1e-5 : 1e-12), "\(dtype) \(name): \(worst)")
+      }
+    }
+  }
+}

@@ -274,6 +274,16 @@ let opTable: [OpCase] = [
     name: "fusedAttention causal with dropout 0.3",
     inputs: [sample([2, 4, 3], seed: 186), sample([2, 4, 3], seed: 187), sample([2, 4, 3], seed: 188)]
   ) { fusedAttention($0[0], $0[1], $0[2], scale: 0.6, isCausal: true, dropoutP: 0.3, generator: Generator(seed: 9)) },
+  // The LSTM gate update in one op (h' and c' side by side).
+  OpCase(
+    name: "lstmCell [3, 4·5] with c [3, 5]", inputs: [sample([3, 20], seed: 190, -2, 2), sample([3, 5], seed: 191)],
+    reference: lstmCellReference,
+    errors: [ErrorInput(message: "lstmCell: gates of shape [3, 8] and c of shape [3, 3] do not match (expected [..., 4H] and [..., H] of one type)") { _ = lstmCell(gates: Tensor.zeros([3, 8]), c: Tensor.zeros([3, 3])) }]
+  ) { let r = lstmCell(gates: $0[0], c: $0[1]); return Tensor.cat([r.h, r.c], dim: 1) },
+  OpCase(
+    name: "lstmCell unbatched, 17 units (a vector tail)", inputs: [sample([68], seed: 192, -3, 3), sample([17], seed: 193)],
+    reference: lstmCellReference
+  ) { let r = lstmCell(gates: $0[0], c: $0[1]); return Tensor.cat([r.h, r.c], dim: 0) },
   // Selection.
   OpCase(
     name: "where broadcast [2,3] from [3] and [2,1]", inputs: [sample([3], seed: 110), sample([2, 1], seed: 111)],
@@ -434,6 +444,22 @@ func attentionReference(_ t: [Tensor], scale: Double, causal: Bool) -> [Double] 
         out.append((0..<visible).reduce(0.0) { $0 + w[$1] / total * v[(b * s + $1) * ev + c] })
       }
     }
+  }
+  return out
+}
+
+/// h' then c' per row of an LSTM cell update, in plain Float64 (the rows of `lstmCell` side by side).
+@Sendable func lstmCellReference(_ t: [Tensor]) -> [Double] {
+  let (gates, c) = (t[0].doubleScalars, t[1].doubleScalars)
+  let h = t[1].shape.last!
+  func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+  var out = [Double]()
+  for row in 0..<(c.count / h) {
+    let g = Array(gates[(row * 4 * h)..<((row + 1) * 4 * h)])
+    let cNext = (0..<h).map { j in
+      sigmoid(g[h + j]) * c[row * h + j] + sigmoid(g[j]) * Foundation.tanh(g[2 * h + j])
+    }
+    out += (0..<h).map { j in sigmoid(g[3 * h + j]) * Foundation.tanh(cNext[j]) } + cNext
   }
   return out
 }

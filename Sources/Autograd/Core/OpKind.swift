@@ -149,6 +149,8 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
   public static let dropout = OpKind("dropout")
   /// Scaled dot-product attention in one op (``fusedAttention(_:_:_:scale:isCausal:dropoutP:generator:)``).
   public static let fusedAttention = OpKind("fusedAttention")
+  /// The elementwise update of an LSTM step (``lstmCell(gates:c:)``).
+  public static let lstmCell = OpKind("lstmCell")
   /// Categorical sampling (`multinomial`); not differentiable.
   public static let multinomial = OpKind("multinomial", isDifferentiable: false)
   /// Elementwise comparison; not differentiable.
@@ -163,6 +165,6 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
     .expand, .slice, .sliceBackward, .concat, .softmax, .logSoftmax, .gather, .scatterAdd,
     .indexSelect, .indexAdd, .cumsum, .flip, .maximum, .minimum, .norm, .conv2d, .conv2dInputGrad,
     .conv2dWeightGrad, .maxPool2d,
-    .maxPool2dBackward, .dropout, .fusedAttention, .multinomial, .compare,
+    .maxPool2dBackward, .dropout, .fusedAttention, .lstmCell, .multinomial, .compare,
   ]
 }

@@ -1,6 +1,6 @@
 // Recurrent layers and their cells, like torch.nn.RNN / LSTM / GRU and RNNCell / LSTMCell /
-// GRUCell: compositions of linear maps and elementwise ops, so every gradient (to any order)
-// is inherited from the ops.
+// GRUCell: compositions of linear maps and elementwise ops (the LSTM's gate update one op,
+// `lstmCell`), so every gradient (to any order) is inherited from the ops.
 
 /// The recurrence of a recurrent layer.
 public enum RecurrentMode: Sendable, Equatable {
@@ -42,9 +42,8 @@ func recurrentStep(
   case .rnnTanh: return ((gi + gh).tanh(), nil)
   case .rnnReLU: return ((gi + gh).relu(), nil)
   case .lstm:
-    let g = (gi + gh).chunk(4, dim: -1)
-    let cNext = g[1].sigmoid() * c! + g[0].sigmoid() * g[2].tanh()
-    return (g[3].sigmoid() * cNext.tanh(), cNext)
+    let next = lstmCell(gates: gi + gh, c: c!)
+    return (next.h, next.c)
   case .gru:
     let i = gi.chunk(3, dim: -1)
     let hh = gh.chunk(3, dim: -1)
