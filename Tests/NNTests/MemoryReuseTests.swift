@@ -10,6 +10,8 @@ struct MemoryReuseTests {
   func trainingStepsReuseBuffers() async {
     // Its own process: the cache's counters are process-wide and other tests run in parallel.
     let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+      // Progress lines: should the child stop early, the parent's message shows how far it got.
+      FileHandle.standardError.write(Data("child started\n".utf8))
       let model = MNISTNet()
       let optimizer = Adam(model.parameters(), learningRate: 1e-3)
       let x = Tensor.randn([16, 1, 28, 28])
@@ -22,6 +24,7 @@ struct MemoryReuseTests {
         return loss.item()
       }
       for _ in 0..<3 { _ = step() }
+      FileHandle.standardError.write(Data("warmed up\n".utf8))
       let before = memoryStatistics()
       var losses = [Double]()
       for _ in 0..<5 { losses.append(step()) }
