@@ -7,10 +7,64 @@ extension Kernels {
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, outer: Int, n: Int, inner: Int
   ) {
     let (source, target) = (UncheckedSendable(x), UncheckedSendable(out))
+    if outer == 1 && inner >= 2 * sumColumnsChunk && n * inner >= 4 * elementwiseChunk {
+      // One long column sum (a bias gradient over many rows): split over the columns instead.
+      let tasks = (inner + sumColumnsChunk - 1) / sumColumnsChunk
+      parallelFor(tasks) { task in
+        let first = task * sumColumnsChunk
+        sumColumns(
+          source.value + first, target.value + first, n: n,
+          width: Swift.min(sumColumnsChunk, inner - first), stride: inner)
+      }
+      return
+    }
     forRowRanges(outer: outer, perRow: n * inner) { rows in
       sumAxis(
         source.value + rows.lowerBound * n * inner, target.value + rows.lowerBound * inner,
         rows: rows.count, n: n, inner: inner)
+    }
+  }
+
+  /// Columns per task when ``sumAxis(_:_:outer:n:inner:)`` splits one sum over its columns.
+  public static let sumColumnsChunk = 2048
+
+  /// `dst[i] = Σ_j src[j·stride + i]` for `i` in `0..<width`: the serial rule of
+  /// ``sumAxis(_:_:rows:n:inner:)`` for `inner > 1` (left to right up to ``sumBlock`` terms,
+  /// then blocks added pairwise) on a slice of the columns, so the same bits.
+  @inlinable static func sumColumns<T: KernelScalar>(
+    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, n: Int, width: Int, stride: Int
+  ) {
+    @inline(__always) func plain(_ from: Int, _ to: Int, into q: UnsafeMutablePointer<T>) {
+      for i in 0..<width { q[i] = 0 }
+      for j in from..<to {
+        let row = src + j * stride
+        for i in 0..<width { q[i] += row[i] }
+      }
+    }
+    let blocks = (n + sumBlock - 1) / sumBlock
+    if blocks <= 1 {
+      plain(0, n, into: dst)
+      return
+    }
+    withUnsafeTemporaryAllocation(of: T.self, capacity: blocks * width) { buffer in
+      let p = buffer.baseAddress!
+      for b in 0..<blocks {
+        plain(b * sumBlock, Swift.min(n, (b + 1) * sumBlock), into: p + b * width)
+      }
+      var count = blocks
+      while count > 1 {
+        let half = count / 2
+        for k in 0..<half {
+          let (a, c, d) = (p + k * width, p + (2 * k) * width, p + (2 * k + 1) * width)
+          for i in 0..<width { a[i] = c[i] + d[i] }
+        }
+        if count % 2 == 1 {
+          let (a, c) = (p + half * width, p + (count - 1) * width)
+          for i in 0..<width { a[i] = c[i] }
+        }
+        count = half + count % 2
+      }
+      for i in 0..<width { dst[i] = p[i] }
     }
   }
 

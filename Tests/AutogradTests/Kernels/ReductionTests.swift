@@ -82,4 +82,24 @@ struct ReductionTests {
         "row \(r) of \(n)")
     }
   }
+
+  @Test(
+    "column sums over many columns (split over the columns) keep the documented order, bit for bit",
+    arguments: [300, 1500])
+  func columnSumsKeepTheOrder(_ n: Int) {
+    let columns = 2 * Kernels.sumColumnsChunk + 37
+    let v = (0..<n * columns).map { Float(0.001) * Float(1 + ($0 * 7919) % 1013) - 0.3 }
+    let saved = numThreads()
+    defer { setNumThreads(saved) }
+    for threads in [1, 2, 3] {
+      setNumThreads(threads)
+      let sums = Tensor(shape: [n, columns], scalars: v).sum(dims: [0]).scalars
+      for c in [0, 1, Kernels.sumColumnsChunk - 1, Kernels.sumColumnsChunk, columns - 1] {
+        let column = ArraySlice(stride(from: c, to: n * columns, by: columns).map { v[$0] })
+        #expect(
+          sums[c].bitPattern == Self.documentedSum(column).bitPattern,
+          "column \(c) of \(columns), \(n) rows, \(threads) threads")
+      }
+    }
+  }
 }
