@@ -15,10 +15,7 @@ extension Kernels {
       var j = 0
       while j < h {
         let count = Swift.min(16, h - j)
-        let i = lstmSigmoid(lstmLoad(gr + j, count))
-        let f = lstmSigmoid(lstmLoad(gr + h + j, count))
-        let g = lstmTanh(lstmLoad(gr + 2 * h + j, count))
-        let o = lstmSigmoid(lstmLoad(gr + 3 * h + j, count))
+        let (i, f, g, o) = lstmGates(gr, h: h, at: j, count)
         let cNext = f * lstmLoad(cr + j, count) + i * g
         lstmStore(o * lstmTanh(cNext), outRow + j, count)
         lstmStore(cNext, outRow + h + j, count)
@@ -42,10 +39,7 @@ extension Kernels {
       var j = 0
       while j < h {
         let count = Swift.min(16, h - j)
-        let i = lstmSigmoid(lstmLoad(gr + j, count))
-        let f = lstmSigmoid(lstmLoad(gr + h + j, count))
-        let g = lstmTanh(lstmLoad(gr + 2 * h + j, count))
-        let o = lstmSigmoid(lstmLoad(gr + 3 * h + j, count))
+        let (i, f, g, o) = lstmGates(gr, h: h, at: j, count)
         let cPrev = lstmLoad(cr + j, count)
         let tc = lstmTanh(f * cPrev + i * g)
         let dh = lstmLoad(gOut + j, count)
@@ -108,4 +102,16 @@ func lstmTanh<T: KernelScalar>(_ x: SIMD16<T>) -> SIMD16<T> {
   var y = x
   for l in 0..<16 { y[l] = T.tanh(x[l]) }
   return y
+}
+
+/// The four gate activations σ(i), σ(f), tanh(g), σ(o) of lanes `j..<j + count` of one row of
+/// pre-activation gates (its four blocks of `h` side by side).
+@inlinable @inline(__always)
+func lstmGates<T: KernelScalar>(
+  _ row: UnsafePointer<T>, h: Int, at j: Int, _ count: Int
+) -> (SIMD16<T>, SIMD16<T>, SIMD16<T>, SIMD16<T>) {
+  (
+    lstmSigmoid(lstmLoad(row + j, count)), lstmSigmoid(lstmLoad(row + h + j, count)),
+    lstmTanh(lstmLoad(row + 2 * h + j, count)), lstmSigmoid(lstmLoad(row + 3 * h + j, count))
+  )
 }

@@ -28,9 +28,9 @@ extension Kernels {
   /// Columns per task when ``sumAxis(_:_:outer:n:inner:)`` splits one sum over its columns.
   public static let sumColumnsChunk = 2048
 
-  /// `dst[i] = Σ_j src[j·stride + i]` for `i` in `0..<width`: the serial rule of
-  /// ``sumAxis(_:_:rows:n:inner:)`` for `inner > 1` (left to right up to ``sumBlock`` terms,
-  /// then blocks added pairwise) on a slice of the columns, so the same bits.
+  /// `dst[i] = Σ_j src[j·stride + i]` for `i` in `0..<width`: left to right up to ``sumBlock``
+  /// terms, then blocks added pairwise. The serial rule of ``sumAxis(_:_:rows:n:inner:)`` for
+  /// `inner > 1` (whole rows: `width == stride`), and of its column split (a slice of them).
   @inlinable static func sumColumns<T: KernelScalar>(
     _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, n: Int, width: Int, stride: Int
   ) {
@@ -51,19 +51,7 @@ extension Kernels {
       for b in 0..<blocks {
         plain(b * sumBlock, Swift.min(n, (b + 1) * sumBlock), into: p + b * width)
       }
-      var count = blocks
-      while count > 1 {
-        let half = count / 2
-        for k in 0..<half {
-          let (a, c, d) = (p + k * width, p + (2 * k) * width, p + (2 * k + 1) * width)
-          for i in 0..<width { a[i] = c[i] + d[i] }
-        }
-        if count % 2 == 1 {
-          let (a, c) = (p + half * width, p + (count - 1) * width)
-          for i in 0..<width { a[i] = c[i] }
-        }
-        count = half + count % 2
-      }
+      addPairwise(p, blocks: blocks, width: width)
       for i in 0..<width { dst[i] = p[i] }
     }
   }
@@ -98,45 +86,53 @@ extension Kernels {
       let src = x + o * n * inner
       let dst = out + o * inner
       o += 1
-      if blocks <= 1 {
-        plainSum(src, dst, n: n, inner: inner)
+      if inner > 1 {
+        sumColumns(src, dst, n: n, width: inner, stride: inner)
         continue
       }
-      // One partial sum (of `inner` values) per block, then a pairwise tree over the blocks.
-      withUnsafeTemporaryAllocation(of: T.self, capacity: blocks * inner) { buffer in
+      if blocks <= 1 {
+        dst[0] = plainSum(src, n: n)
+        continue
+      }
+      // One partial sum per block (whole blocks four at a time; the last may be short), then a
+      // pairwise tree over the blocks.
+      withUnsafeTemporaryAllocation(of: T.self, capacity: blocks) { buffer in
         let p = buffer.baseAddress!
         var b = 0
-        if inner == 1 {
-          // Whole blocks four at a time (the last block may be short).
-          while b + 4 <= blocks && (b + 4) * sumBlock <= n {
-            let first = src + b * sumBlock
-            (p[b], p[b + 1], p[b + 2], p[b + 3]) = fourPlainSums(
-              first, first + sumBlock, first + 2 * sumBlock, first + 3 * sumBlock, n: sumBlock)
-            b += 4
-          }
+        while b + 4 <= blocks && (b + 4) * sumBlock <= n {
+          let first = src + b * sumBlock
+          (p[b], p[b + 1], p[b + 2], p[b + 3]) = fourPlainSums(
+            first, first + sumBlock, first + 2 * sumBlock, first + 3 * sumBlock, n: sumBlock)
+          b += 4
         }
         while b < blocks {
           let first = b * sumBlock
-          plainSum(
-            src + first * inner, p + b * inner, n: Swift.min(sumBlock, n - first), inner: inner)
+          p[b] = plainSum(src + first, n: Swift.min(sumBlock, n - first))
           b += 1
         }
-        var count = blocks
-        while count > 1 {
-          let half = count / 2
-          for k in 0..<half {
-            let (a, c) = (p + k * inner, p + (2 * k) * inner)
-            let d = p + (2 * k + 1) * inner
-            for i in 0..<inner { a[i] = c[i] + d[i] }
-          }
-          if count % 2 == 1 {
-            let (a, c) = (p + half * inner, p + (count - 1) * inner)
-            for i in 0..<inner { a[i] = c[i] }
-          }
-          count = half + count % 2
-        }
-        for i in 0..<inner { dst[i] = p[i] }
+        addPairwise(p, blocks: blocks, width: 1)
+        dst[0] = p[0]
       }
+    }
+  }
+
+  /// Adds `blocks` partial sums of `width` values each (`p[b·width + i]`) pairwise, in a tree
+  /// that depends only on `blocks`, leaving the totals in `p[0..<width]`.
+  @inlinable static func addPairwise<T: KernelScalar>(
+    _ p: UnsafeMutablePointer<T>, blocks: Int, width: Int
+  ) {
+    var count = blocks
+    while count > 1 {
+      let half = count / 2
+      for k in 0..<half {
+        let (a, c, d) = (p + k * width, p + (2 * k) * width, p + (2 * k + 1) * width)
+        for i in 0..<width { a[i] = c[i] + d[i] }
+      }
+      if count % 2 == 1 {
+        let (a, c) = (p + half * width, p + (count - 1) * width)
+        for i in 0..<width { a[i] = c[i] }
+      }
+      count = half + count % 2
     }
   }
 
@@ -155,21 +151,11 @@ extension Kernels {
     return sums
   }
 
-  /// `dst[i] = Σ_j src[j, i]` for `j` in `0..<n`, added left to right.
-  @inlinable static func plainSum<T: KernelScalar>(
-    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, n: Int, inner: Int
-  ) {
-    if inner == 1 {
-      var acc: T = 0
-      for j in 0..<n { acc += src[j] }
-      dst[0] = acc
-    } else {
-      for i in 0..<inner { dst[i] = 0 }
-      for j in 0..<n {
-        let row = src + j * inner
-        for i in 0..<inner { dst[i] += row[i] }
-      }
-    }
+  /// `Σ_j src[j]` for `j` in `0..<n`, added left to right.
+  @inlinable static func plainSum<T: KernelScalar>(_ src: UnsafePointer<T>, n: Int) -> T {
+    var acc: T = 0
+    for j in 0..<n { acc += src[j] }
+    return acc
   }
 
   /// `out[o, i] = max_j x[o, j, i]` and its first index; NaN wins, as in PyTorch.
