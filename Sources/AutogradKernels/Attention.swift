@@ -33,7 +33,7 @@ extension Kernels {
         let visible = causal ? Swift.min(i + 1, s) : s
         for j in 0..<visible { row[j] *= scale }
         for j in visible..<s { row[j] = -.infinity }
-        attentionSoftmaxRow(row, n: s)
+        attentionSoftmaxRow(row, n: s, live: visible)
       }
       if let mask {
         // The dropped weights in a scratch block; `p` keeps the softmax for the backward pass.
@@ -114,13 +114,14 @@ extension Kernels {
   }
 
   /// Softmax of a contiguous row of `n` elements in place (the `Float` row kernel of
-  /// ``softmaxAxis(_:_:outer:n:inner:log:)``, or its scalar loop for `Double`).
+  /// ``softmaxAxis(_:_:outer:n:inner:log:)``, or its scalar loop for `Double`), whose elements
+  /// from `live` on are −∞.
   @inlinable static func attentionSoftmaxRow<T: KernelScalar>(
-    _ row: UnsafeMutablePointer<T>, n: Int
+    _ row: UnsafeMutablePointer<T>, n: Int, live: Int
   ) {
     if T.self == Float.self {
       let r = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self)
-      softmaxRow(UnsafePointer(r), r, n: n, log: false)
+      softmaxRow(UnsafePointer(r), r, n: n, log: false, live: live)
     } else {
       softmaxStrided(UnsafePointer(row), row, n: n, stride: 1, log: false)
     }

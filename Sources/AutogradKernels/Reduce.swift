@@ -253,22 +253,43 @@ extension Kernels {
   }
 
   /// One contiguous `Float` softmax row, 16 lanes at a time (see ``softmaxAxis``).
+  ///
+  /// Elements from `live` on are known to be −∞ (a causal mask's blocked keys): whole vectors
+  /// of them are not read, and their softmax is stored as the 0 it is (log-softmax rows take
+  /// the default, the whole row). The result is the same bits as for the whole row, since the
+  /// skipped lanes would add exp(−∞) = 0 to the sums.
   @inlinable static func softmaxRow(
-    _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, n: Int, log: Bool
+    _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, n fullWidth: Int, log: Bool,
+    live: Int? = nil
   ) {
     typealias V = SIMD16<Float>
     let (from, to) = (UnsafeRawPointer(src), UnsafeMutableRawPointer(dst))
+    // The width computed: the live part rounded up to whole vectors, or the whole row.
+    var n = fullWidth
+    if let live, !log, case let rounded = (live + 15) / 16 * 16, rounded > 0, rounded < fullWidth {
+      n = rounded
+    }
     let vectorEnd = n / 16 * 16
-    // The maximum; NaN wins (and stays), as in the scalar rule `x > m || x.isNaN`.
+    // The maximum; NaN wins (and stays), as in the scalar rule `x > m || x.isNaN`. The lanes
+    // are reduced as a tree of selects, and NaN is looked for once at the end: the maximum is
+    // the same value in any order, and exp(x − m) and m + log Σ do not see the sign of a zero m.
     var best = V(repeating: -.infinity)
+    var nan = SIMDMask<SIMD16<Int32>>(repeating: false)
     var j = 0
     while j < vectorEnd {
       let v = from.loadUnaligned(fromByteOffset: 4 * j, as: V.self)
-      best.replace(with: v, where: (v .> best) .| (v .!= v))
+      best.replace(with: v, where: v .> best)
+      nan .|= v .!= v
       j += 16
     }
-    var m = -Float.infinity
-    for l in 0..<16 where best[l] > m || best[l].isNaN { m = best[l] }
+    let eightBest = best.lowHalf.replacing(
+      with: best.highHalf, where: best.highHalf .> best.lowHalf)
+    let fourBest = eightBest.lowHalf.replacing(
+      with: eightBest.highHalf, where: eightBest.highHalf .> eightBest.lowHalf)
+    let twoBest = fourBest.lowHalf.replacing(
+      with: fourBest.highHalf, where: fourBest.highHalf .> fourBest.lowHalf)
+    var m = twoBest[1] > twoBest[0] ? twoBest[1] : twoBest[0]
+    if any(nan) { m = .nan }
     for t in vectorEnd..<n where src[t] > m || src[t].isNaN { m = src[t] }
     if !m.isFinite && !m.isNaN { m = 0 }
     // exp(x − m) into dst (log-softmax needs only the sum), summed in 16 lanes; the tail is
@@ -299,6 +320,7 @@ extension Kernels {
     } else {
       let inv = 1 / total
       for t in 0..<n { dst[t] *= inv }
+      for t in n..<fullWidth { dst[t] = 0 }
     }
   }
 }

@@ -18,8 +18,17 @@ struct ForwardValueTests {
 
   @Test("pow's special exponents (1, 2, 0.5, −1) are exact and agree with powf to the last bit")
   func powSpecialExponents() {
-    let values: [Float] = [0.1, 0.3, 1, 1.5, 2, 3.7, 1e-3, 123.456, 7e5]
+    // One whole vector of 16 lanes and a tail.
+    let values: [Float] = [
+      0.1, 0.3, 1, 1.5, 2, 3.7, 1e-3, 123.456, 7e5, 0.25, 9, 17.5, 0.001, 4e-7, 65, 1.01, 2.5, 8,
+      1e4,
+    ]
     let x = Tensor(shape: [values.count], scalars: values)
+    for exponent in [3.0, -2.5, 1.7] {
+      #expect(
+        x.pow(exponent).scalars == values.map { Foundation.pow($0, Float(exponent)) },
+        "pow(\(exponent)) vs powf")
+    }
     for (exponent, exact) in [
       (1.0, { (v: Float) in v }), (2, { $0 * $0 }), (0.5, { $0.squareRoot() }), (-1, { 1 / $0 }),
     ] {

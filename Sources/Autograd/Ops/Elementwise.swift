@@ -27,6 +27,21 @@ struct PowF: UnaryScalarFunction {
     default: T.pow(x, T(p))
     }
   }
+  static var hasVectorForm: Bool { true }
+  /// The same special cases on 16 lanes (the same correctly rounded operations), `powf` per
+  /// lane otherwise; the exponent is looked at once per vector, not per element.
+  @inline(__always) func vector(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    switch p {
+    case 1: return x
+    case 2: return x * x
+    case 0.5: return x.squareRoot()
+    case -1: return 1 / x
+    default:
+      var result = x
+      for l in 0..<16 { result[l] = Float.pow(x[l], Float(p)) }
+      return result
+    }
+  }
 }
 struct SqrtF: UnaryScalarFunction {
   @inline(__always) func callAsFunction<T: KernelScalar>(_ x: T) -> T { x.squareRoot() }

@@ -2,6 +2,8 @@ import Autograd
 import Foundation
 import Testing
 
+@testable import AutogradKernels
+
 /// The vector softmax kernel (contiguous `Float` rows, 16 lanes at a time, rows split over the
 /// kernel threads) and the one-pass backward used when the backward pass is not recorded.
 @Suite("softmax kernels", .serialized)
@@ -79,6 +81,50 @@ struct SoftmaxKernelTests {
     for threads in [2, 3] {
       setNumThreads(threads)
       #expect(bits() == serial, "\(threads) threads differ from 1")
+    }
+  }
+
+  @Test(
+    "a row whose elements from `live` on are −∞ gives the whole row's bits, skipping those vectors",
+    arguments: [1, 15, 16, 17, 40, 64, 100])
+  func liveWidthMatchesWholeRow(_ n: Int) {
+    let logits = sample([n], seed: 580 + UInt64(n), -6, 6).to(.float32).scalars
+    for live in Set([0, 1, 5, 15, 16, 17, 31, 33, n - 1, n].filter { $0 >= 0 && $0 <= n }) {
+      var row = logits
+      for j in live..<n { row[j] = -.infinity }
+      var whole = [Float](repeating: 0, count: n)
+      var skipping = [Float](repeating: .nan, count: n)
+      Kernels.softmaxRow(row, &whole, n: n, log: false)
+      Kernels.softmaxRow(row, &skipping, n: n, log: false, live: live)
+      #expect(
+        whole.map(\.bitPattern) == skipping.map(\.bitPattern), "row of \(n), live \(live)")
+    }
+  }
+
+  @Test("the row kernel's maximum: NaN anywhere gives NaN everywhere; ties of ±0 give one result")
+  func rowMaximumSpecialValues() {
+    for position in [0, 9, 16, 31, 36] {
+      var row = [Float](repeating: 1, count: 37)
+      row[position] = .nan
+      var out = [Float](repeating: 0, count: 37)
+      Kernels.softmaxRow(row, &out, n: 37, log: false)
+      #expect(out.allSatisfy { $0.isNaN }, "NaN at \(position)")
+      Kernels.softmaxRow(row, &out, n: 37, log: true)
+      #expect(out.allSatisfy { $0.isNaN }, "log, NaN at \(position)")
+    }
+    // The maximum is 0 with either sign in different lanes: exp(x − m) and x − (m + log Σ)
+    // come out the same as with +0 alone.
+    var signed = [Float](repeating: -1, count: 32)
+    signed[3] = -0.0
+    signed[20] = 0
+    var plain = signed
+    plain[3] = 0
+    for log in [false, true] {
+      var a = [Float](repeating: 0, count: 32)
+      var b = a
+      Kernels.softmaxRow(signed, &a, n: 32, log: log)
+      Kernels.softmaxRow(plain, &b, n: 32, log: log)
+      #expect(a[20].bitPattern == b[20].bitPattern && a[0].bitPattern == b[0].bitPattern)
     }
   }
 }
