@@ -3,7 +3,8 @@
 
 extension Kernels {
   /// `weights = softmax(q·kᵀ·scale + causal)`, `output = (weights ⊙ mask)·v` for `batch`
-  /// independent entries: q [l, e], k [s, e], v [s, ev] per entry, all contiguous.
+  /// independent entries: q [l, e], k [s, e], v [s, ev] and o [l, ev] per entry, where
+  /// `layouts` puts them (contiguous entries when `nil`); `p` is contiguous [batch, l, s].
   ///
   /// With `causal`, query row `i` sees keys `0...i` only (the others get weight 0, as an
   /// additive −∞ bias gives). `dropoutMask` [l, s] per entry (0 or 1/(1 − p)), when given,
@@ -17,15 +18,24 @@ extension Kernels {
     query q: UnsafePointer<T>, key k: UnsafePointer<T>, value v: UnsafePointer<T>,
     dropoutMask mask: UnsafePointer<T>?, weights p: UnsafeMutablePointer<T>,
     output o: UnsafeMutablePointer<T>, batch: Int, l: Int, s: Int, e: Int, ev: Int, scale: T,
-    causal: Bool
+    causal: Bool, layouts: AttentionLayouts? = nil
   ) {
+    let layouts = layouts ?? AttentionLayouts(l: l, s: s, e: e, ev: ev)
     let pointers = UncheckedSendable((q, k, v, mask, p, o))
     eachAttentionEntry(batch) { b in
       let (q, k, v, mask, p, o) = pointers.value
       let pb = p + b * l * s
+      let (qb, kb, vb, ob) = (
+        q + layouts.query.offset(b), k + layouts.key.offset(b), v + layouts.value.offset(b),
+        o + layouts.output.offset(b)
+      )
+      let (ldq, ldk, ldv, ldo) = (
+        layouts.query.rowStride, layouts.key.rowStride, layouts.value.rowStride,
+        layouts.output.rowStride
+      )
       gemm(
-        T.self, transA: false, transB: true, m: l, n: s, k: e, a: q + b * l * e, lda: e,
-        b: k + b * s * e, ldb: e, beta: 0, c: pb, ldc: s)
+        T.self, transA: false, transB: true, m: l, n: s, k: e, a: qb, lda: ldq, b: kb, ldb: ldk,
+        beta: 0, c: pb, ldc: s)
       for i in 0..<l {
         // The whole row, blocked keys at −∞ as the additive bias makes them (exp gives 0, so
         // the sums are those of the visible keys): full-width vectors, no ragged tails.
@@ -41,13 +51,13 @@ extension Kernels {
           let mb = mask + b * l * s
           for j in 0..<(l * s) { dropped[j] = pb[j] * mb[j] }
           gemm(
-            T.self, transA: false, transB: false, m: l, n: ev, k: s, a: dropped, lda: s,
-            b: v + b * s * ev, ldb: ev, beta: 0, c: o + b * l * ev, ldc: ev)
+            T.self, transA: false, transB: false, m: l, n: ev, k: s, a: dropped, lda: s, b: vb,
+            ldb: ldv, beta: 0, c: ob, ldc: ldo)
         }
       } else {
         gemm(
-          T.self, transA: false, transB: false, m: l, n: ev, k: s, a: pb, lda: s,
-          b: v + b * s * ev, ldb: ev, beta: 0, c: o + b * l * ev, ldc: ev)
+          T.self, transA: false, transB: false, m: l, n: ev, k: s, a: pb, lda: s, b: vb,
+          ldb: ldv, beta: 0, c: ob, ldc: ldo)
       }
     }
   }
@@ -55,7 +65,8 @@ extension Kernels {
   /// The gradients of ``attentionForward(query:key:value:dropoutMask:weights:output:batch:l:s:e:ev:scale:causal:)``
   /// from the gradient `g` [l, ev] per entry of its output and its saved `weights`:
   /// `dv = (w ⊙ mask)ᵀ·g`, `dw = (g·vᵀ) ⊙ mask`, `ds = (w ⊙ (dw − Σ dw ⊙ w))·scale`,
-  /// `dq = ds·k`, `dk = dsᵀ·q`. A `nil` output gradient is not computed.
+  /// `dq = ds·k`, `dk = dsᵀ·q`. A `nil` output gradient is not computed. `g` and each input's
+  /// gradient have the layout of the output and of that input.
   ///
   /// The same serial products and softmax rule per entry for any thread count.
   @inlinable public static func attentionBackward<T: KernelScalar>(
@@ -63,12 +74,20 @@ extension Kernels {
     value v: UnsafePointer<T>, weights p: UnsafePointer<T>, dropoutMask mask: UnsafePointer<T>?,
     gradQuery dq: UnsafeMutablePointer<T>?, gradKey dk: UnsafeMutablePointer<T>?,
     gradValue dv: UnsafeMutablePointer<T>?, batch: Int, l: Int, s: Int, e: Int, ev: Int,
-    scale: T
+    scale: T, layouts: AttentionLayouts? = nil
   ) {
+    let layouts = layouts ?? AttentionLayouts(l: l, s: s, e: e, ev: ev)
     let pointers = UncheckedSendable((g, q, k, v, p, mask, dq, dk, dv))
     eachAttentionEntry(batch) { b in
       let (g, q, k, v, p, mask, dq, dk, dv) = pointers.value
-      let (pb, gb) = (p + b * l * s, g + b * l * ev)
+      let (pb, gb) = (p + b * l * s, g + layouts.output.offset(b))
+      let (qOffset, kOffset, vOffset) = (
+        layouts.query.offset(b), layouts.key.offset(b), layouts.value.offset(b)
+      )
+      let (ldq, ldk, ldv, ldo) = (
+        layouts.query.rowStride, layouts.key.rowStride, layouts.value.rowStride,
+        layouts.output.rowStride
+      )
       let mb = mask.map { $0 + b * l * s }
       withScratch(T.self, count: l * s) { ds in
         if let dv {
@@ -80,23 +99,23 @@ extension Kernels {
           }
           gemm(
             T.self, transA: true, transB: false, m: s, n: ev, k: l, a: dropped, lda: s, b: gb,
-            ldb: ev, beta: 0, c: dv + b * s * ev, ldc: ev)
+            ldb: ldo, beta: 0, c: dv + vOffset, ldc: ldv)
         }
         guard dq != nil || dk != nil else { return }
         gemm(
-          T.self, transA: false, transB: true, m: l, n: s, k: ev, a: gb, lda: ev,
-          b: v + b * s * ev, ldb: ev, beta: 0, c: ds, ldc: s)
+          T.self, transA: false, transB: true, m: l, n: s, k: ev, a: gb, lda: ldo, b: v + vOffset,
+          ldb: ldv, beta: 0, c: ds, ldc: s)
         if let mb { for j in 0..<(l * s) { ds[j] *= mb[j] } }
         for i in 0..<l { attentionSoftmaxBackwardRow(ds + i * s, pb + i * s, n: s, scale: scale) }
         if let dq {
           gemm(
-            T.self, transA: false, transB: false, m: l, n: e, k: s, a: ds, lda: s,
-            b: k + b * s * e, ldb: e, beta: 0, c: dq + b * l * e, ldc: e)
+            T.self, transA: false, transB: false, m: l, n: e, k: s, a: ds, lda: s, b: k + kOffset,
+            ldb: ldk, beta: 0, c: dq + qOffset, ldc: ldq)
         }
         if let dk {
           gemm(
-            T.self, transA: true, transB: false, m: s, n: e, k: l, a: ds, lda: s,
-            b: q + b * l * e, ldb: e, beta: 0, c: dk + b * s * e, ldc: e)
+            T.self, transA: true, transB: false, m: s, n: e, k: l, a: ds, lda: s, b: q + qOffset,
+            ldb: ldq, beta: 0, c: dk + kOffset, ldc: ldk)
         }
       }
     }
@@ -136,5 +155,64 @@ extension Kernels {
     var total: T = 0
     sumAxis(UnsafePointer(d), &total, rows: 1, n: n, inner: 1)
     for j in 0..<n { d[j] = (d[j] - w[j] * total) * scale }
+  }
+}
+
+/// Where one attention operand's entries lie in its buffer: entry `b` is head `b % heads` of
+/// outer entry `b / heads`, and starts at `(b / heads)·outerStride + (b % heads)·headStride`;
+/// its rows (positions) are `rowStride` elements apart, its columns contiguous.
+///
+/// Contiguous [batch, rows, width] entries have one head, `outerStride` rows·width and
+/// `rowStride` width; the heads of a packed [N, T, 3E] projection are strided views of it.
+public struct AttentionLayout: Sendable {
+  /// Heads per outer entry.
+  public var heads: Int
+  /// Elements between consecutive outer entries (e.g. batch items).
+  public var outerStride: Int
+  /// Elements between consecutive heads of an outer entry.
+  public var headStride: Int
+  /// Elements between consecutive rows of one entry.
+  public var rowStride: Int
+
+  /// A layout from its strides.
+  public init(heads: Int, outerStride: Int, headStride: Int, rowStride: Int) {
+    (self.heads, self.outerStride, self.headStride, self.rowStride) = (
+      heads, outerStride, headStride, rowStride
+    )
+  }
+
+  /// Contiguous entries of `rows` rows of `width` elements.
+  public static func contiguous(rows: Int, width: Int) -> AttentionLayout {
+    AttentionLayout(heads: 1, outerStride: rows * width, headStride: 0, rowStride: width)
+  }
+
+  /// The first element of entry `b`.
+  @inlinable func offset(_ b: Int) -> Int { b / heads * outerStride + b % heads * headStride }
+}
+
+/// The layouts of an attention's query, key, value and output (the gradients of each share its
+/// layout); the weights and the dropout mask are always contiguous [batch, l, s].
+public struct AttentionLayouts: Sendable {
+  /// The query's layout (and its gradient's).
+  public var query: AttentionLayout
+  /// The key's layout (and its gradient's).
+  public var key: AttentionLayout
+  /// The value's layout (and its gradient's).
+  public var value: AttentionLayout
+  /// The output's layout (and its gradient's).
+  public var output: AttentionLayout
+
+  /// The four layouts.
+  public init(
+    query: AttentionLayout, key: AttentionLayout, value: AttentionLayout, output: AttentionLayout
+  ) {
+    (self.query, self.key, self.value, self.output) = (query, key, value, output)
+  }
+
+  /// Contiguous query [l, e], key [s, e], value [s, ev] and output [l, ev] entries.
+  public init(l: Int, s: Int, e: Int, ev: Int) {
+    self.init(
+      query: .contiguous(rows: l, width: e), key: .contiguous(rows: s, width: e),
+      value: .contiguous(rows: s, width: ev), output: .contiguous(rows: l, width: ev))
   }
 }

@@ -88,6 +88,84 @@ struct AttentionTests {
   }
 }
 
+/// `fusedSelfAttention`'s definition in ops: the heads split out of the packed projection,
+/// `fusedAttention` on each, and the heads merged back.
+private func splitFuseMerge(
+  _ x: Tensor, heads: Int, batchFirst: Bool, causal: Bool, dropoutP: Double
+) -> Tensor {
+  let (a, b, e) = (x.shape[0], x.shape[1], x.shape[2] / 3)
+  let d = e / heads
+  let split = x.reshape([a, b, 3, heads, d]).permute(
+    batchFirst ? [2, 0, 3, 1, 4] : [2, 1, 3, 0, 4])
+  func part(_ i: Int) -> Tensor { split.slice(dim: 0, start: i, end: i + 1).squeeze(dim: 0) }
+  let out = fusedAttention(
+    part(0), part(1), part(2), scale: 1 / Double(d).squareRoot(), isCausal: causal,
+    dropoutP: dropoutP, generator: Generator(seed: 5))
+  return out.permute(batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3]).reshape([a, b, e])
+}
+
+@Suite("fusedSelfAttention")
+struct SelfAttentionTests {
+  @Test(
+    "equals the heads split out, fusedAttention and the heads merged, bit for bit (values and gradient)",
+    arguments: [(true, true, 0.0), (false, false, 0.0), (true, true, 0.2), (false, true, 0.2)])
+  func matchesSplitAttentionMerge(batchFirst: Bool, causal: Bool, dropoutP: Double) {
+    // E = 3 heads of 5; 19 positions (ragged vectors) and 3 sequences.
+    let x = Tensor.randn(batchFirst ? [3, 19, 45] : [19, 3, 45], generator: Generator(seed: 21))
+    let fused = valueAndGradients([x]) {
+      fusedSelfAttention(
+        $0[0], heads: 3, batchFirst: batchFirst, isCausal: causal, dropoutP: dropoutP,
+        generator: Generator(seed: 5))
+    }
+    let composed = valueAndGradients([x]) {
+      splitFuseMerge($0[0], heads: 3, batchFirst: batchFirst, causal: causal, dropoutP: dropoutP)
+    }
+    #expect(fused[0].map(\.bitPattern) == composed[0].map(\.bitPattern), "output")
+    #expect(fused[1].map(\.bitPattern) == composed[1].map(\.bitPattern), "gradient")
+  }
+
+  @Test(
+    "its createGraph rule gives the same gradient and a second derivative that matches the split form's"
+  )
+  func secondOrder() {
+    let x = Tensor.randn([2, 6, 12], generator: Generator(seed: 22)).to(.float64).requiringGrad()
+    let r = Tensor.randn([2, 6, 4], generator: Generator(seed: 23)).to(.float64)
+    func gradients(_ f: (Tensor) -> Tensor) -> ([Double], [Double]) {
+      let g = grad((f(x) * r).sum(), x, createGraph: true)
+      return (g.doubleScalars, grad(g.pow(2).sum(), x).doubleScalars)
+    }
+    let fused = gradients { fusedSelfAttention($0, heads: 2, isCausal: true) }
+    let split = gradients {
+      splitFuseMerge($0, heads: 2, batchFirst: true, causal: true, dropoutP: 0)
+    }
+    for (name, (a, b)) in zip(
+      ["gradient", "second derivative"], [(fused.0, split.0), (fused.1, split.1)])
+    {
+      let worst = zip(a, b).map { abs($0 - $1) / (1e-9 + abs($1)) }.max() ?? 0
+      #expect(worst < 1e-9, "\(name): relative difference \(worst)")
+    }
+  }
+
+  @Test("gives the same bits for 1, 2 and 3 threads")
+  func bitIdenticalAcrossThreads() {
+    let saved = numThreads()
+    defer { setNumThreads(saved) }
+    let x = Tensor.randn([4, 33, 48], generator: Generator(seed: 24))
+    func run() -> [[UInt32]] {
+      valueAndGradients([x]) {
+        fusedSelfAttention(
+          $0[0], heads: 4, isCausal: true, dropoutP: 0.1, generator: Generator(seed: 5))
+      }.map { $0.map(\.bitPattern) }
+    }
+    setNumThreads(1)
+    let one = run()
+    for threads in [2, 3] {
+      setNumThreads(threads)
+      #expect(run() == one, "\(threads) threads")
+    }
+  }
+}
+
 @Suite("lstmCell")
 struct LSTMCellTests {
   @Test("matches the composed gate ops, forward and backward, in float32 and float64")

@@ -274,6 +274,22 @@ let opTable: [OpCase] = [
     name: "fusedAttention causal with dropout 0.3",
     inputs: [sample([2, 4, 3], seed: 186), sample([2, 4, 3], seed: 187), sample([2, 4, 3], seed: 188)]
   ) { fusedAttention($0[0], $0[1], $0[2], scale: 0.6, isCausal: true, dropoutP: 0.3, generator: Generator(seed: 9)) },
+  // Multi-head self-attention on a packed [q | k | v] projection, heads read in place.
+  OpCase(
+    name: "fusedSelfAttention batch first [2,4,3·6], 2 heads, causal",
+    inputs: [sample([2, 4, 18], seed: 192)],
+    reference: { selfAttentionReference($0[0], heads: 2, batchFirst: true, causal: true) },
+    errors: [ErrorInput(message: "fusedSelfAttention: projected [2, 4, 10] must be [N, T, 3E] (or [T, N, 3E]) with E divisible by 2 heads") { _ = fusedSelfAttention(Tensor.zeros([2, 4, 10]), heads: 2) }]
+  ) { fusedSelfAttention($0[0], heads: 2, isCausal: true) },
+  OpCase(
+    name: "fusedSelfAttention time first [5,2,3·4], 2 heads",
+    inputs: [sample([5, 2, 12], seed: 193)],
+    reference: { selfAttentionReference($0[0], heads: 2, batchFirst: false, causal: false) }
+  ) { fusedSelfAttention($0[0], heads: 2, batchFirst: false) },
+  OpCase(
+    name: "fusedSelfAttention causal with dropout 0.3",
+    inputs: [sample([2, 3, 12], seed: 194)]
+  ) { fusedSelfAttention($0[0], heads: 2, isCausal: true, dropoutP: 0.3, generator: Generator(seed: 9)) },
   // The LSTM gate update in one op (h' and c' side by side).
   OpCase(
     name: "lstmCell [3, 4·5] with c [3, 5]", inputs: [sample([3, 20], seed: 190, -2, 2), sample([3, 5], seed: 191)],
@@ -442,6 +458,37 @@ func attentionReference(_ t: [Tensor], scale: Double, causal: Bool) -> [Double] 
       let total = w.reduce(0, +)
       for c in 0..<ev {
         out.append((0..<visible).reduce(0.0) { $0 + w[$1] / total * v[(b * s + $1) * ev + c] })
+      }
+    }
+  }
+  return out
+}
+
+/// `fusedSelfAttention` in plain Float64: per sequence and head, softmax(q·kᵀ/√d)·v on the
+/// head's columns of the packed [q | k | v] projection, written to the head's output columns.
+func selfAttentionReference(_ x: Tensor, heads: Int, batchFirst: Bool, causal: Bool) -> [Double] {
+  let values = x.doubleScalars
+  let (a, b, e) = (x.shape[0], x.shape[1], x.shape[2] / 3)
+  let (n, t, d) = batchFirst ? (a, b, e / heads) : (b, a, e / heads)
+  // The flat index of (sequence, position) in the [a, b, ·] layout.
+  func row(_ item: Int, _ position: Int) -> Int { batchFirst ? item * t + position : position * n + item }
+  var out = [Double](repeating: 0, count: a * b * e)
+  for item in 0..<n {
+    for h in 0..<heads {
+      func q(_ i: Int, _ c: Int) -> Double { values[row(item, i) * 3 * e + h * d + c] }
+      func k(_ j: Int, _ c: Int) -> Double { values[row(item, j) * 3 * e + e + h * d + c] }
+      func v(_ j: Int, _ c: Int) -> Double { values[row(item, j) * 3 * e + 2 * e + h * d + c] }
+      for i in 0..<t {
+        let visible = causal ? i + 1 : t
+        let scores = (0..<visible).map { j in
+          (0..<d).reduce(0.0) { $0 + q(i, $1) * k(j, $1) } / Double(d).squareRoot()
+        }
+        let m = scores.max()!
+        let w = scores.map { Foundation.exp($0 - m) }
+        let total = w.reduce(0, +)
+        for c in 0..<d {
+          out[row(item, i) * e + h * d + c] = (0..<visible).reduce(0.0) { $0 + w[$1] / total * v($1, c) }
+        }
       }
     }
   }

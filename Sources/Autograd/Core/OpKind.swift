@@ -149,6 +149,9 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
   public static let dropout = OpKind("dropout")
   /// Scaled dot-product attention in one op (``fusedAttention(_:_:_:scale:isCausal:dropoutP:generator:)``).
   public static let fusedAttention = OpKind("fusedAttention")
+  /// Multi-head self-attention on a packed projection in one op
+  /// (``fusedSelfAttention(_:heads:batchFirst:scale:isCausal:dropoutP:generator:)``).
+  public static let fusedSelfAttention = OpKind("fusedSelfAttention")
   /// The elementwise update of an LSTM step (``lstmCell(gates:c:)``).
   public static let lstmCell = OpKind("lstmCell")
   /// Categorical sampling (`multinomial`); not differentiable.
@@ -165,6 +168,7 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
     .expand, .slice, .sliceBackward, .concat, .softmax, .logSoftmax, .gather, .scatterAdd,
     .indexSelect, .indexAdd, .cumsum, .flip, .maximum, .minimum, .norm, .conv2d, .conv2dInputGrad,
     .conv2dWeightGrad, .maxPool2d,
-    .maxPool2dBackward, .dropout, .fusedAttention, .lstmCell, .multinomial, .compare,
+    .maxPool2dBackward, .dropout, .fusedAttention, .fusedSelfAttention, .lstmCell, .multinomial,
+    .compare,
   ]
 }

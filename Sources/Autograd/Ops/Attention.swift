@@ -73,6 +73,89 @@ public func fusedAttention(
   }
 }
 
+/// Multi-head self-attention on a packed projection `[q | k | v]` in one op: `projected` is
+/// [N, T, 3E] (time first, `batchFirst == false`: [T, N, 3E]), each of q, k, v is split into
+/// `heads` heads of E / heads features, and the result, [N, T, E] (time first: [T, N, E]), has
+/// the heads side by side again, as `torch.nn.MultiheadAttention` arranges them.
+///
+/// The same values as splitting the heads out with `reshape` and `permute`,
+/// ``fusedAttention(_:_:_:scale:isCausal:dropoutP:generator:)`` on [N, heads, T, E / heads], and
+/// merging them back (the dropout mask, of shape [N, heads, T, T], is drawn the same way), but
+/// the kernels read the heads from `projected` and write them into the result in place, and
+/// the gradient of `projected` is written in its own layout: no head is copied. `scale`
+/// defaults to 1/√(E / heads). Differentiable to any order (composed ops under `createGraph`).
+public func fusedSelfAttention(
+  _ projected: Tensor, heads: Int, batchFirst: Bool = true, scale: Double? = nil,
+  isCausal: Bool = false, dropoutP: Double = 0, generator: Generator = .default
+) -> Tensor {
+  projected.requireFloat(.fusedSelfAttention)
+  let shape = projected.shape
+  check(
+    projected.rank == 3 && heads > 0 && shape[2] % (3 * heads) == 0,
+    "fusedSelfAttention: projected \(shape) must be [N, T, 3E] (or [T, N, 3E]) with E divisible by \(heads) heads"
+  )
+  check(
+    (0...1).contains(dropoutP),
+    "fusedSelfAttention: dropout probability has to be between 0 and 1, but got \(dropoutP)")
+  let (a, b, e) = (shape[0], shape[1], shape[2] / 3)
+  let (n, t, d) = batchFirst ? (a, b, e / heads) : (b, a, e / heads)
+  let scale = scale ?? 1 / Double(d).squareRoot()
+  let entries = [n, heads]
+  let mask =
+    dropoutP > 0
+    ? dropoutMask(entries + [t, t], projected.dtype, p: dropoutP, generator: generator) : nil
+  let weights = Tensor(uninitializedShape: entries + [t, t], dtype: projected.dtype)
+  let out = Tensor(uninitializedShape: [a, b, e], dtype: projected.dtype)
+  // Batch first, item i's rows are consecutive; time first, rows of one item are N rows apart.
+  func layout(width: Int) -> AttentionLayout {
+    batchFirst
+      ? AttentionLayout(heads: heads, outerStride: t * width, headStride: d, rowStride: width)
+      : AttentionLayout(heads: heads, outerStride: width, headStride: d, rowStride: n * width)
+  }
+  let packed = layout(width: 3 * e)
+  let layouts = AttentionLayouts(
+    query: packed, key: packed, value: packed, output: layout(width: e))
+  func forward<T: TensorScalar>(_: T.Type) {
+    let base = projected.storage.pointer(T.self)
+    Kernels.attentionForward(
+      query: base, key: base + e, value: base + 2 * e,
+      dropoutMask: mask.map { $0.storage.pointer(T.self) },
+      weights: weights.storage.pointer(T.self), output: out.storage.pointer(T.self),
+      batch: n * heads, l: t, s: t, e: d, ev: d, scale: T(scale), causal: isCausal,
+      layouts: layouts)
+  }
+  if projected.dtype == .float32 { forward(Float.self) } else { forward(Double.self) }
+  return Tensor.record(.fusedSelfAttention, inputs: [projected], output: out) { ctx in
+    let g = ctx.gradOutput
+    if isGradEnabled {
+      // [a, b, 3E] → [3, N, heads, T, d] and back, around the composed rule.
+      let order = batchFirst ? [2, 0, 3, 1, 4] : [2, 1, 3, 0, 4]
+      let split = projected.reshape([a, b, 3, heads, d]).permute(order)
+      func part(_ i: Int) -> Tensor { split.slice(dim: 0, start: i, end: i + 1).squeeze(dim: 0) }
+      let toHeads = batchFirst ? [0, 2, 1, 3] : [1, 2, 0, 3]
+      let fromHeads = batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3]
+      let grads = composedAttentionGradients(
+        g.reshape([a, b, heads, d]).permute(toHeads), part(0), part(1), part(2), mask: mask,
+        scale: scale, isCausal: isCausal, needs: [true, true, true])
+      return [
+        Tensor.cat(grads.map { $0!.permute(fromHeads).reshape([a, b, e]) }, dim: 2)
+      ]
+    }
+    let grad = Tensor(uninitializedShape: shape, dtype: projected.dtype)
+    func backward<T: TensorScalar>(_: T.Type) {
+      let (base, gradBase) = (projected.storage.pointer(T.self), grad.storage.pointer(T.self))
+      Kernels.attentionBackward(
+        gradOutput: g.storage.pointer(T.self), query: base, key: base + e, value: base + 2 * e,
+        weights: weights.storage.pointer(T.self),
+        dropoutMask: mask.map { $0.storage.pointer(T.self) },
+        gradQuery: gradBase, gradKey: gradBase + e, gradValue: gradBase + 2 * e,
+        batch: n * heads, l: t, s: t, e: d, ev: d, scale: T(scale), layouts: layouts)
+    }
+    if projected.dtype == .float32 { backward(Float.self) } else { backward(Double.self) }
+    return [grad]
+  }
+}
+
 /// The derivative rule of ``fusedAttention(_:_:_:scale:isCausal:dropoutP:generator:)`` in
 /// differentiable ops (used under `createGraph`): the weights are recomputed from query and key
 /// so that second derivatives reach them; `dv = (w ⊙ mask)ᵀ·g`, `dw = (g·vᵀ) ⊙ mask`,

@@ -185,8 +185,17 @@ public final class MultiheadAttention: Module, @unchecked Sendable {
       let order = timeFirst ? [2, 1, 3, 0, 4] : [2, 0, 3, 1, 4]
       return x.reshape([a, b, parts, h, d]).permute(order)
     }
+    let selfAttention = query.isIdentical(to: key) && key.isIdentical(to: value)
+    if selfAttention && attnMask == nil && keyPaddingMask == nil && !needWeights {
+      // One op on the stacked projection: the heads are read and written in place.
+      let merged = fusedSelfAttention(
+        linear(q, weight: in_proj_weight, bias: in_proj_bias), heads: h, batchFirst: !timeFirst,
+        isCausal: isCausal, dropoutP: isTraining ? dropout : 0, generator: generator)
+      let output = out_proj(merged)
+      return (unbatched ? output.squeeze(dim: 1) : output, nil)
+    }
     let projected: (Tensor, Tensor, Tensor)
-    if query.isIdentical(to: key) && key.isIdentical(to: value) {
+    if selfAttention {
       // Self-attention: one product with the stacked projections, as PyTorch does when
       // `query is key is value`.
       let all = heads(linear(q, weight: in_proj_weight, bias: in_proj_bias), parts: 3)
