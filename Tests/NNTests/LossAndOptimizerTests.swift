@@ -8,7 +8,8 @@ private let logits = Tensor(shape: [2, 3], scalars: [1.0, 2.0, 0.5, 0.1, -1.0, 3
 private let targets = Tensor(shape: [2], indices: [1, 0])
 
 private func close(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-12) -> Bool {
-  a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance * max(1, Swift.abs($1)) }
+  a.count == b.count
+    && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance * max(1, Swift.abs($1)) }
 }
 
 @Suite("Losses and Categorical against PyTorch")
@@ -16,7 +17,8 @@ struct LossTests {
   @Test("crossEntropy with reductions mean, sum and none, and label smoothing")
   func crossEntropyValues() {
     #expect(close(crossEntropy(logits, targets).doubleScalars, [1.7175715015342181]))
-    #expect(close(crossEntropy(logits, targets, reduction: .sum).doubleScalars, [3.4351430030684362]))
+    #expect(
+      close(crossEntropy(logits, targets, reduction: .sum).doubleScalars, [3.4351430030684362]))
     #expect(
       close(
         crossEntropy(logits, targets, reduction: .none).doubleScalars,
@@ -36,17 +38,21 @@ struct LossTests {
     let probs = Tensor(shape: [2, 3], scalars: [0.2, 0.3, 0.5, 0.7, 0.0, 0.3] as [Double])
     let actions = Tensor(shape: [2], indices: [2, 0])
     let fromProbs = Categorical(probs: probs)
-    #expect(close(fromProbs.logProb(actions).doubleScalars, [-0.6931471805599453, -0.35667494393873245]))
-    #expect(close(fromProbs.entropy().doubleScalars, [1.0296530140645737, 0.6108643020548935], 1e-9))
+    #expect(
+      close(fromProbs.logProb(actions).doubleScalars, [-0.6931471805599453, -0.35667494393873245]))
+    #expect(
+      close(fromProbs.entropy().doubleScalars, [1.0296530140645737, 0.6108643020548935], 1e-9))
     let fromLogits = Categorical(logits: logits)
-    #expect(close(fromLogits.logProb(actions).doubleScalars, [-1.9643687841079451, -2.970774218960491]))
+    #expect(
+      close(fromLogits.logProb(actions).doubleScalars, [-1.9643687841079451, -2.970774218960491]))
     #expect(close(fromLogits.entropy().doubleScalars, [0.9059592564792269, 0.2876953634603175]))
   }
 
   @Test("Categorical sampling: chi-square over 100,000 draws, deterministic for a seed")
   func categoricalSampling() {
     let p = [0.05, 0.15, 0.3, 0.5]
-    let m = Categorical(probs: Tensor(shape: [100_000, 4], scalars: (0..<100_000).flatMap { _ in p }))
+    let m = Categorical(
+      probs: Tensor(shape: [100_000, 4], scalars: (0..<100_000).flatMap { _ in p }))
     let draws = m.sample(using: Generator(seed: 1)).indices
     var counts = [Double](repeating: 0, count: 4)
     for d in draws { counts[d] += 1 }
@@ -77,9 +83,33 @@ private func run(_ make: ([Tensor]) -> Optimizer) -> (p: [Double], q: [Double]) 
 struct OptimizerTests {
   @Test("SGD with momentum, dampening and weight decay")
   func sgd() {
-    let (p, q) = run { SGD($0, learningRate: 0.1, momentum: 0.9, dampening: 0.5, weightDecay: 0.01) }
+    let (p, q) = run {
+      SGD($0, learningRate: 0.1, momentum: 0.9, dampening: 0.5, weightDecay: 0.01)
+    }
     #expect(close(p, [0.24867199974999998, 0.6771163005, -2.3335449007500007]))
     #expect(q == [0.5])
+  }
+
+  @Test(
+    "plain SGD: p·(1 − 0.2·c)³ after three steps; a large float32 step is p − lr·g bit for bit for any thread count"
+  )
+  func plainSGD() {
+    let (p, q) = run { SGD($0, learningRate: 0.1) }
+    #expect(close(p, [0.512, -0.432, 0.192]))
+    #expect(q == [0.5])
+    // 100,003 elements: several parallel chunks of vectors, and a scalar tail.
+    let values = Tensor.randn([100_003], generator: Generator(seed: 31)).scalars
+    let gradient = Tensor.randn([100_003], generator: Generator(seed: 32))
+    let expected = zip(values, gradient.scalars).map { $0 - Float(0.3) * $1 }
+    let saved = numThreads()
+    defer { setNumThreads(saved) }
+    for threads in [1, 2, 3] {
+      setNumThreads(threads)
+      let w = Tensor(shape: [100_003], scalars: values).requiringGrad()
+      w.grad = gradient
+      SGD([w], learningRate: 0.3).step()
+      #expect(w.scalars.map(\.bitPattern) == expected.map(\.bitPattern), "\(threads) threads")
+    }
   }
 
   @Test("RMSprop, Adagrad, Adamax and NAdam match PyTorch (values from torch.optim, float64)")
@@ -87,18 +117,35 @@ struct OptimizerTests {
     // Printed by Scripts/make_small_references.py (torch 2.15, the same three steps): p after 3
     // steps; q never gets a gradient and must not move.
     let cases: [(String, ([Tensor]) -> Optimizer, [Double])] = [
-      ("RMSprop", { RMSprop($0, learningRate: 0.01) }, [0.7799822732436351, -1.7753494433525812, 2.7738885673764986]),
+      (
+        "RMSprop", { RMSprop($0, learningRate: 0.01) },
+        [0.7799822732436351, -1.7753494433525812, 2.7738885673764986]
+      ),
       (
         "RMSprop centered, momentum, weight decay",
-        { RMSprop($0, learningRate: 0.01, alpha: 0.9, weightDecay: 0.1, momentum: 0.5, centered: true) },
+        {
+          RMSprop(
+            $0, learningRate: 0.01, alpha: 0.9, weightDecay: 0.1, momentum: 0.5, centered: true)
+        },
         [0.8824183658114663, -1.881660230999836, 2.8814142892746273]
       ),
       (
-        "Adagrad", { Adagrad($0, learningRate: 0.1, learningRateDecay: 0.01, weightDecay: 0.05, initialAccumulatorValue: 0.2) },
+        "Adagrad",
+        {
+          Adagrad(
+            $0, learningRate: 0.1, learningRateDecay: 0.01, weightDecay: 0.05,
+            initialAccumulatorValue: 0.2)
+        },
         [0.7855677921974353, -1.777804946445579, 2.776185405700599]
       ),
-      ("Adamax", { Adamax($0, learningRate: 0.02, weightDecay: 0.01) }, [0.9405781485750196, -1.9402594237578557, 2.9401530090316657]),
-      ("NAdam", { NAdam($0, learningRate: 0.02, weightDecay: 0.01) }, [0.9489214559477794, -1.9487354041671978, 2.9486741859469494]),
+      (
+        "Adamax", { Adamax($0, learningRate: 0.02, weightDecay: 0.01) },
+        [0.9405781485750196, -1.9402594237578557, 2.9401530090316657]
+      ),
+      (
+        "NAdam", { NAdam($0, learningRate: 0.02, weightDecay: 0.01) },
+        [0.9489214559477794, -1.9487354041671978, 2.9486741859469494]
+      ),
     ]
     for (name, make, expected) in cases {
       let (p, q) = run(make)
@@ -120,13 +167,26 @@ struct OptimizerTests {
       return result
     }
     // Printed by Scripts/make_small_references.py (torch 2.15).
-    #expect(close(rates(4) { LambdaLR($0) { Foundation.pow(0.9, Double($0)) + 0.1 } }, [1.1, 1.0, 0.91, 0.8290000000000001, 0.7561]))
-    #expect(close(rates(4) { ExponentialLR($0, gamma: 0.8) }, [1.0, 0.8, 0.6400000000000001, 0.5120000000000001, 0.40960000000000013]))
-    #expect(close(rates(5) { LinearLR($0, startFactor: 0.25, totalIterations: 3) }, [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]))
+    #expect(
+      close(
+        rates(4) { LambdaLR($0) { Foundation.pow(0.9, Double($0)) + 0.1 } },
+        [1.1, 1.0, 0.91, 0.8290000000000001, 0.7561]))
+    #expect(
+      close(
+        rates(4) { ExponentialLR($0, gamma: 0.8) },
+        [1.0, 0.8, 0.6400000000000001, 0.5120000000000001, 0.40960000000000013]))
+    #expect(
+      close(
+        rates(5) { LinearLR($0, startFactor: 0.25, totalIterations: 3) },
+        [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]))
     #expect(
       close(
         rates(6) { o in
-          SequentialLR(o, schedulers: [LinearLR(o, startFactor: 0.5, totalIterations: 2), ExponentialLR(o, gamma: 0.5)], milestones: [3])
+          SequentialLR(
+            o,
+            schedulers: [
+              LinearLR(o, startFactor: 0.5, totalIterations: 2), ExponentialLR(o, gamma: 0.5),
+            ], milestones: [3])
         }, [0.5, 0.75, 1.0, 1.0, 0.5, 0.25, 0.125]))
   }
 
@@ -173,7 +233,10 @@ struct NNGradcheckTests {
     ("crossEntropy mean", [logits], { crossEntropy($0[0], targets) }),
     ("crossEntropy sum", [logits], { crossEntropy($0[0], targets, reduction: .sum) }),
     ("crossEntropy none", [logits], { crossEntropy($0[0], targets, reduction: .none) }),
-    ("crossEntropy label smoothing", [logits], { crossEntropy($0[0], targets, labelSmoothing: 0.2) }),
+    (
+      "crossEntropy label smoothing", [logits],
+      { crossEntropy($0[0], targets, labelSmoothing: 0.2) }
+    ),
     ("nllLoss", [logits], { nllLoss($0[0].logSoftmax(dim: 1), targets) }),
     ("mseLoss", [logits, logits * 0.5], { mseLoss($0[0], $0[1]) }),
     (
@@ -184,23 +247,50 @@ struct NNGradcheckTests {
           weight: Tensor(shape: [3], scalars: [0.5, 1, 2] as [Double]), labelSmoothing: 0.1)
       }
     ),
-    ("nllLoss weight", [logits], { nllLoss($0[0].logSoftmax(dim: 1), targets, weight: Tensor(shape: [3], scalars: [2, 1, 3] as [Double])) }),
-    ("binaryCrossEntropy", [Tensor(shape: [4], scalars: [0.2, 0.7, 0.5, 0.9] as [Double])], { binaryCrossEntropy($0[0], Tensor(shape: [4], scalars: [0, 1, 1, 0] as [Double])) }),
+    (
+      "nllLoss weight", [logits],
+      {
+        nllLoss(
+          $0[0].logSoftmax(dim: 1), targets,
+          weight: Tensor(shape: [3], scalars: [2, 1, 3] as [Double]))
+      }
+    ),
+    (
+      "binaryCrossEntropy", [Tensor(shape: [4], scalars: [0.2, 0.7, 0.5, 0.9] as [Double])],
+      { binaryCrossEntropy($0[0], Tensor(shape: [4], scalars: [0, 1, 1, 0] as [Double])) }
+    ),
     (
       "binaryCrossEntropyWithLogits posWeight", [logits],
-      { binaryCrossEntropyWithLogits($0[0], Tensor(shape: [2, 3], scalars: [0, 1, 1, 0, 1, 0] as [Double]), posWeight: Tensor(shape: [3], scalars: [1, 2, 0.5] as [Double])) }
+      {
+        binaryCrossEntropyWithLogits(
+          $0[0], Tensor(shape: [2, 3], scalars: [0, 1, 1, 0, 1, 0] as [Double]),
+          posWeight: Tensor(shape: [3], scalars: [1, 2, 0.5] as [Double]))
+      }
     ),
     ("l1Loss", [logits, logits * 0.3 + 0.2], { l1Loss($0[0], $0[1]) }),
-    ("smoothL1Loss and huberLoss", [logits, logits * -0.4], { smoothL1Loss($0[0], $0[1], beta: 0.8) + huberLoss($0[0], $0[1], delta: 1.2) }),
     (
-      "klDiv batchMean", [logits],
-      { klDiv($0[0].logSoftmax(dim: 1), Tensor(shape: [2, 3], scalars: [0.2, 0.3, 0.5, 0, 0.4, 0.6] as [Double]), reduction: .batchMean) }
+      "smoothL1Loss and huberLoss", [logits, logits * -0.4],
+      { smoothL1Loss($0[0], $0[1], beta: 0.8) + huberLoss($0[0], $0[1], delta: 1.2) }
     ),
     (
-      "layer-norm and batch-norm arithmetic", [Tensor(shape: [3, 4], scalars: (0..<12).map { Double($0 * $0 % 7) * 0.3 - 0.8 })],
+      "klDiv batchMean", [logits],
+      {
+        klDiv(
+          $0[0].logSoftmax(dim: 1),
+          Tensor(shape: [2, 3], scalars: [0.2, 0.3, 0.5, 0, 0.4, 0.6] as [Double]),
+          reduction: .batchMean)
+      }
+    ),
+    (
+      "layer-norm and batch-norm arithmetic",
+      [Tensor(shape: [3, 4], scalars: (0..<12).map { Double($0 * $0 % 7) * 0.3 - 0.8 })],
       { x in
-        let ln = (x[0] - x[0].mean(dims: [1], keepDim: true)) / (x[0].variance(dims: [1], correction: 0, keepDim: true) + 1e-5).sqrt()
-        let bn = (x[0] - x[0].mean(dims: [0], keepDim: true)) / (x[0].variance(dims: [0], correction: 0, keepDim: true) + 1e-5).sqrt()
+        let ln =
+          (x[0] - x[0].mean(dims: [1], keepDim: true))
+          / (x[0].variance(dims: [1], correction: 0, keepDim: true) + 1e-5).sqrt()
+        let bn =
+          (x[0] - x[0].mean(dims: [0], keepDim: true))
+          / (x[0].variance(dims: [0], correction: 0, keepDim: true) + 1e-5).sqrt()
         return ln * 2 + bn
       }
     ),
@@ -223,7 +313,9 @@ struct NNGradcheckTests {
       "REINFORCE loss", [logits],
       {
         let m = Categorical(probs: $0[0].softmax(dim: 1))
-        return (-m.logProb(Tensor(shape: [2], indices: [1, 2])) * Tensor(shape: [2], scalars: [1.0, 0.0] as [Double])).mean()
+        return
+          (-m.logProb(Tensor(shape: [2], indices: [1, 2]))
+          * Tensor(shape: [2], scalars: [1.0, 0.0] as [Double])).mean()
       }
     ),
   ]
@@ -246,7 +338,9 @@ struct NNGradcheckTests {
     let image = Tensor.randn([1, 2, 3, 3], dtype: .float64, generator: Generator(seed: 2))
     let w = linearLayer.weight.to(.float64)
     let b = linearLayer.bias!.to(.float64)
-    #expect(gradcheck("Linear", inputs: [x, w, b]) { linear($0[0], weight: $0[1], bias: $0[2]).tanh() }.passed)
+    #expect(
+      gradcheck("Linear", inputs: [x, w, b]) { linear($0[0], weight: $0[1], bias: $0[2]).tanh() }
+        .passed)
     let cw = conv.weight.to(.float64)
     let cb = conv.bias!.to(.float64)
     #expect(
