@@ -6,10 +6,18 @@ extension Tensor {
   public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) -> Tensor {
     check(shape.allSatisfy { $0 >= 0 }, "full: negative dimension in shape \(shape)")
     let t = Tensor(uninitializedShape: shape, dtype: dtype)
+    // Large fills (a gather's zero gradient of a 10k-word decoder's logits) in chunks on the
+    // kernel threads.
+    func fill<T>(_: T.Type, _ element: T) {
+      let base = UncheckedSendable(t.storage.pointer(T.self))
+      Kernels.inChunks(t.count) { range in
+        (base.value + range.lowerBound).initialize(repeating: element, count: range.count)
+      }
+    }
     switch dtype {
-    case .float32: t.storage.buffer(Float.self).initialize(repeating: Float(value))
-    case .float64: t.storage.buffer(Double.self).initialize(repeating: value)
-    case .int64: t.storage.buffer(Int.self).initialize(repeating: Int(value))
+    case .float32: fill(Float.self, Float(value))
+    case .float64: fill(Double.self, value)
+    case .int64: fill(Int.self, Int(value))
     }
     return t
   }
