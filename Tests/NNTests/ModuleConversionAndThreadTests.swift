@@ -33,7 +33,7 @@ struct ModuleConversionAndThreadTests {
     #expect(model.parameters().allSatisfy { $0.dtype == .float32 })
   }
 
-  @Test("LSTM, GRU, RNN, the cells, MultiheadAttention, Conv1d and ConvTranspose2d pass gradcheck and gradgradcheck in float64")
+  @Test("LSTM, GRU, RNN, the cells, MultiheadAttention (both paths), Conv1d and ConvTranspose2d pass gradcheck and gradgradcheck in float64")
   func newLayersGradcheck() {
     let g = Generator(seed: 3)
     let seq = Tensor.randn([3, 2, 2], dtype: .float64, generator: g)
@@ -53,6 +53,12 @@ struct ModuleConversionAndThreadTests {
       ("MultiheadAttention", mha, [tokens], { x in
         let (o, w) = mha(x[0], x[0], x[0], isCausal: true)
         return (o * o).sum() + w!.pow(2).sum()
+      }),
+      // Self-attention without weights or masks: the packed-projection op, batched and unbatched.
+      ("MultiheadAttention (fused self-attention)", mha, [tokens], { x in
+        let (o, _) = mha(x[0], x[0], x[0], needWeights: false, isCausal: true)
+        let (u, _) = mha(x[0].squeeze(dim: 1), x[0].squeeze(dim: 1), x[0].squeeze(dim: 1), needWeights: false)
+        return (o * o).sum() + u.tanh().sum()
       }),
       ("Conv1d", conv1, [Tensor.randn([1, 2, 4], dtype: .float64, generator: g)], { x in conv1(x[0]).tanh().sum() }),
       ("ConvTranspose2d", convT, [Tensor.randn([1, 2, 2, 2], dtype: .float64, generator: g)], { x in convT(x[0]).pow(2).sum() }),
