@@ -29,6 +29,20 @@ private func valueAndGradients(
   return [y.scalars] + leaves.map { $0.grad!.scalars }
 }
 
+/// Expects `f`'s output and input gradients (as ``valueAndGradients(_:_:)`` gives them) to have
+/// the same bits with 2 and 3 kernel threads as with 1.
+private func expectSameBitsForAnyThreadCount(_ inputs: [Tensor], _ f: ([Tensor]) -> Tensor) {
+  let saved = numThreads()
+  defer { setNumThreads(saved) }
+  func run() -> [[UInt32]] { valueAndGradients(inputs, f).map { $0.map(\.bitPattern) } }
+  setNumThreads(1)
+  let one = run()
+  for threads in [2, 3] {
+    setNumThreads(threads)
+    #expect(run() == one, "\(threads) threads")
+  }
+}
+
 @Suite("fusedAttention")
 struct AttentionTests {
   let q = Tensor.randn([3, 4, 17, 8], generator: Generator(seed: 1))
@@ -57,20 +71,10 @@ struct AttentionTests {
 
   @Test("gives the same bits for 1, 2 and 3 threads")
   func bitIdenticalAcrossThreads() {
-    let saved = numThreads()
-    defer { setNumThreads(saved) }
-    func run() -> [[UInt32]] {
-      valueAndGradients([q, k, v]) {
-        fusedAttention(
-          $0[0], $0[1], $0[2], scale: 0.35, isCausal: true, dropoutP: 0.1,
-          generator: Generator(seed: 5))
-      }.map { $0.map(\.bitPattern) }
-    }
-    setNumThreads(1)
-    let one = run()
-    for threads in [2, 3] {
-      setNumThreads(threads)
-      #expect(run() == one, "\(threads) threads")
+    expectSameBitsForAnyThreadCount([q, k, v]) {
+      fusedAttention(
+        $0[0], $0[1], $0[2], scale: 0.35, isCausal: true, dropoutP: 0.1,
+        generator: Generator(seed: 5))
     }
   }
 
@@ -148,20 +152,9 @@ struct SelfAttentionTests {
 
   @Test("gives the same bits for 1, 2 and 3 threads")
   func bitIdenticalAcrossThreads() {
-    let saved = numThreads()
-    defer { setNumThreads(saved) }
-    let x = Tensor.randn([4, 33, 48], generator: Generator(seed: 24))
-    func run() -> [[UInt32]] {
-      valueAndGradients([x]) {
-        fusedSelfAttention(
-          $0[0], heads: 4, isCausal: true, dropoutP: 0.1, generator: Generator(seed: 5))
-      }.map { $0.map(\.bitPattern) }
-    }
-    setNumThreads(1)
-    let one = run()
-    for threads in [2, 3] {
-      setNumThreads(threads)
-      #expect(run() == one, "\(threads) threads")
+    expectSameBitsForAnyThreadCount([Tensor.randn([4, 33, 48], generator: Generator(seed: 24))]) {
+      fusedSelfAttention(
+        $0[0], heads: 4, isCausal: true, dropoutP: 0.1, generator: Generator(seed: 5))
     }
   }
 }
