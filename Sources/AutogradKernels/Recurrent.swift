@@ -10,17 +10,12 @@ extension Kernels {
   @inlinable public static func lstmCellForward<T: KernelScalar>(
     gates: UnsafePointer<T>, c: UnsafePointer<T>, out: UnsafeMutablePointer<T>, n: Int, h: Int
   ) {
-    for row in 0..<n {
+    eachLSTMChunk(n: n, h: h) { row, j, count in
       let (gr, cr, outRow) = (gates + row * 4 * h, c + row * h, out + row * 2 * h)
-      var j = 0
-      while j < h {
-        let count = Swift.min(16, h - j)
-        let (i, f, g, o) = lstmGates(gr, h: h, at: j, count)
-        let cNext = f * lstmLoad(cr + j, count) + i * g
-        lstmStore(o * lstmTanh(cNext), outRow + j, count)
-        lstmStore(cNext, outRow + h + j, count)
-        j += 16
-      }
+      let (i, f, g, o) = lstmGates(gr, h: h, at: j, count)
+      let cNext = f * lstmLoad(cr + j, count) + i * g
+      lstmStore(o * lstmTanh(cNext), outRow + j, count)
+      lstmStore(cNext, outRow + h + j, count)
     }
   }
 
@@ -34,25 +29,33 @@ extension Kernels {
     gradOutput: UnsafePointer<T>, gates: UnsafePointer<T>, c: UnsafePointer<T>,
     gradGates: UnsafeMutablePointer<T>?, gradC: UnsafeMutablePointer<T>?, n: Int, h: Int
   ) {
-    for row in 0..<n {
+    eachLSTMChunk(n: n, h: h) { row, j, count in
       let (gr, cr, gOut) = (gates + row * 4 * h, c + row * h, gradOutput + row * 2 * h)
+      let (i, f, g, o) = lstmGates(gr, h: h, at: j, count)
+      let cPrev = lstmLoad(cr + j, count)
+      let tc = lstmTanh(f * cPrev + i * g)
+      let dh = lstmLoad(gOut + j, count)
+      let one = SIMD16<T>(repeating: 1)
+      let dc = lstmLoad(gOut + h + j, count) + dh * o * (one - tc * tc)
+      if let gradGates {
+        let dg = gradGates + row * 4 * h
+        lstmStore(dc * g * i * (one - i), dg + j, count)
+        lstmStore(dc * cPrev * f * (one - f), dg + h + j, count)
+        lstmStore(dc * i * (one - g * g), dg + 2 * h + j, count)
+        lstmStore(dh * tc * o * (one - o), dg + 3 * h + j, count)
+      }
+      if let gradC { lstmStore(dc * f, gradC + row * h + j, count) }
+    }
+  }
+
+  /// Calls `body(row, j, count)` for each row of `n` and each chunk of up to 16 of its `h`
+  /// hidden units, starting at unit `j`.
+  @inlinable @inline(__always)
+  static func eachLSTMChunk(n: Int, h: Int, _ body: (Int, Int, Int) -> Void) {
+    for row in 0..<n {
       var j = 0
       while j < h {
-        let count = Swift.min(16, h - j)
-        let (i, f, g, o) = lstmGates(gr, h: h, at: j, count)
-        let cPrev = lstmLoad(cr + j, count)
-        let tc = lstmTanh(f * cPrev + i * g)
-        let dh = lstmLoad(gOut + j, count)
-        let one = SIMD16<T>(repeating: 1)
-        let dc = lstmLoad(gOut + h + j, count) + dh * o * (one - tc * tc)
-        if let gradGates {
-          let dg = gradGates + row * 4 * h
-          lstmStore(dc * g * i * (one - i), dg + j, count)
-          lstmStore(dc * cPrev * f * (one - f), dg + h + j, count)
-          lstmStore(dc * i * (one - g * g), dg + 2 * h + j, count)
-          lstmStore(dh * tc * o * (one - o), dg + 3 * h + j, count)
-        }
-        if let gradC { lstmStore(dc * f, gradC + row * h + j, count) }
+        body(row, j, Swift.min(16, h - j))
         j += 16
       }
     }

@@ -32,43 +32,25 @@ public func fusedAttention(
     (0...1).contains(dropoutP),
     "fusedAttention: dropout probability has to be between 0 and 1, but got \(dropoutP)")
   let leading = Array(query.shape.dropLast(2))
-  let batch = leading.reduce(1, *)
   let (l, e, s, ev) = (query.shape[r - 2], query.shape[r - 1], key.shape[r - 2], value.shape[r - 1])
-  let mask =
-    dropoutP > 0
-    ? dropoutMask(leading + [l, s], query.dtype, p: dropoutP, generator: generator) : nil
-  let weights = Tensor(uninitializedShape: leading + [l, s], dtype: query.dtype)
+  let run = AttentionRun(
+    leading: leading, l: l, s: s, e: e, ev: ev, dtype: query.dtype, scale: scale,
+    isCausal: isCausal, dropoutP: dropoutP, generator: generator, layouts: nil)
   let out = Tensor(uninitializedShape: leading + [l, ev], dtype: query.dtype)
-  func forward<T: TensorScalar>(_: T.Type) {
-    Kernels.attentionForward(
-      query: query.storage.pointer(T.self), key: key.storage.pointer(T.self),
-      value: value.storage.pointer(T.self), dropoutMask: mask.map { $0.storage.pointer(T.self) },
-      weights: weights.storage.pointer(T.self), output: out.storage.pointer(T.self),
-      batch: batch, l: l, s: s, e: e, ev: ev, scale: T(scale), causal: isCausal)
-  }
-  if query.dtype == .float32 { forward(Float.self) } else { forward(Double.self) }
+  run.forward((query, 0), (key, 0), (value, 0), into: out)
   return Tensor.record(.fusedAttention, inputs: [query, key, value], output: out) { ctx in
     let g = ctx.gradOutput
     let needs = (0..<3).map { ctx.needsGradient(ofInput: $0) }
     if isGradEnabled {
       return composedAttentionGradients(
-        g, query, key, value, mask: mask, scale: scale, isCausal: isCausal, needs: needs)
+        g, query, key, value, mask: run.mask, scale: scale, isCausal: isCausal, needs: needs)
     }
     let grads = [query, key, value].enumerated().map { i, x in
       needs[i] ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
     }
-    func backward<T: TensorScalar>(_: T.Type) {
-      Kernels.attentionBackward(
-        gradOutput: g.storage.pointer(T.self), query: query.storage.pointer(T.self),
-        key: key.storage.pointer(T.self), value: value.storage.pointer(T.self),
-        weights: weights.storage.pointer(T.self),
-        dropoutMask: mask.map { $0.storage.pointer(T.self) },
-        gradQuery: grads[0].map { $0.storage.pointer(T.self) },
-        gradKey: grads[1].map { $0.storage.pointer(T.self) },
-        gradValue: grads[2].map { $0.storage.pointer(T.self) },
-        batch: batch, l: l, s: s, e: e, ev: ev, scale: T(scale))
-    }
-    if query.dtype == .float32 { backward(Float.self) } else { backward(Double.self) }
+    run.backward(
+      g, (query, 0), (key, 0), (value, 0),
+      gradients: (grads[0].map { ($0, 0) }, grads[1].map { ($0, 0) }, grads[2].map { ($0, 0) }))
     return grads
   }
 }
@@ -100,12 +82,6 @@ public func fusedSelfAttention(
   let (a, b, e) = (shape[0], shape[1], shape[2] / 3)
   let (n, t, d) = batchFirst ? (a, b, e / heads) : (b, a, e / heads)
   let scale = scale ?? 1 / Double(d).squareRoot()
-  let entries = [n, heads]
-  let mask =
-    dropoutP > 0
-    ? dropoutMask(entries + [t, t], projected.dtype, p: dropoutP, generator: generator) : nil
-  let weights = Tensor(uninitializedShape: entries + [t, t], dtype: projected.dtype)
-  let out = Tensor(uninitializedShape: [a, b, e], dtype: projected.dtype)
   // Batch first, item i's rows are consecutive; time first, rows of one item are N rows apart.
   func layout(width: Int) -> AttentionLayout {
     batchFirst
@@ -113,18 +89,12 @@ public func fusedSelfAttention(
       : AttentionLayout(heads: heads, outerStride: width, headStride: d, rowStride: n * width)
   }
   let packed = layout(width: 3 * e)
-  let layouts = AttentionLayouts(
-    query: packed, key: packed, value: packed, output: layout(width: e))
-  func forward<T: TensorScalar>(_: T.Type) {
-    let base = projected.storage.pointer(T.self)
-    Kernels.attentionForward(
-      query: base, key: base + e, value: base + 2 * e,
-      dropoutMask: mask.map { $0.storage.pointer(T.self) },
-      weights: weights.storage.pointer(T.self), output: out.storage.pointer(T.self),
-      batch: n * heads, l: t, s: t, e: d, ev: d, scale: T(scale), causal: isCausal,
-      layouts: layouts)
-  }
-  if projected.dtype == .float32 { forward(Float.self) } else { forward(Double.self) }
+  let run = AttentionRun(
+    leading: [n, heads], l: t, s: t, e: d, ev: d, dtype: projected.dtype, scale: scale,
+    isCausal: isCausal, dropoutP: dropoutP, generator: generator,
+    layouts: AttentionLayouts(query: packed, key: packed, value: packed, output: layout(width: e)))
+  let out = Tensor(uninitializedShape: [a, b, e], dtype: projected.dtype)
+  run.forward((projected, 0), (projected, e), (projected, 2 * e), into: out)
   return Tensor.record(.fusedSelfAttention, inputs: [projected], output: out) { ctx in
     let g = ctx.gradOutput
     if isGradEnabled {
@@ -135,24 +105,87 @@ public func fusedSelfAttention(
       let toHeads = batchFirst ? [0, 2, 1, 3] : [1, 2, 0, 3]
       let fromHeads = batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3]
       let grads = composedAttentionGradients(
-        g.reshape([a, b, heads, d]).permute(toHeads), part(0), part(1), part(2), mask: mask,
-        scale: scale, isCausal: isCausal, needs: [true, true, true])
+        g.reshape([a, b, heads, d]).permute(toHeads), part(0), part(1), part(2),
+        mask: run.mask, scale: scale, isCausal: isCausal, needs: [true, true, true])
       return [
         Tensor.cat(grads.map { $0!.permute(fromHeads).reshape([a, b, e]) }, dim: 2)
       ]
     }
     let grad = Tensor(uninitializedShape: shape, dtype: projected.dtype)
-    func backward<T: TensorScalar>(_: T.Type) {
-      let (base, gradBase) = (projected.storage.pointer(T.self), grad.storage.pointer(T.self))
+    run.backward(
+      g, (projected, 0), (projected, e), (projected, 2 * e),
+      gradients: ((grad, 0), (grad, e), (grad, 2 * e)))
+    return [grad]
+  }
+}
+
+/// An attention operand for the kernels: a tensor and the element its entries are counted from.
+typealias AttentionOperand = (tensor: Tensor, offset: Int)
+
+/// What one fused attention op shares between its forward and backward kernels: the sizes, the
+/// operands' layouts (contiguous entries when `nil`), the dropout mask drawn for it and the
+/// softmax weights the forward pass keeps.
+struct AttentionRun {
+  let batch: Int
+  let l: Int
+  let s: Int
+  let e: Int
+  let ev: Int
+  let scale: Double
+  let isCausal: Bool
+  let layouts: AttentionLayouts?
+  let mask: Tensor?
+  let weights: Tensor
+
+  /// Draws the dropout mask ([leading…, l, s], from `generator` as `dropout` draws it) and
+  /// allocates the weights.
+  init(
+    leading: [Int], l: Int, s: Int, e: Int, ev: Int, dtype: DType, scale: Double,
+    isCausal: Bool, dropoutP: Double, generator: Generator, layouts: AttentionLayouts?
+  ) {
+    (self.batch, self.l, self.s, self.e, self.ev) = (leading.reduce(1, *), l, s, e, ev)
+    (self.scale, self.isCausal, self.layouts) = (scale, isCausal, layouts)
+    mask =
+      dropoutP > 0 ? dropoutMask(leading + [l, s], dtype, p: dropoutP, generator: generator) : nil
+    weights = Tensor(uninitializedShape: leading + [l, s], dtype: dtype)
+  }
+
+  /// The output (and the weights) from query, key and value.
+  func forward(
+    _ q: AttentionOperand, _ k: AttentionOperand, _ v: AttentionOperand, into out: Tensor
+  ) {
+    func run<T: TensorScalar>(_: T.Type) {
+      func at(_ x: AttentionOperand) -> UnsafeMutablePointer<T> {
+        x.tensor.storage.pointer(T.self) + x.offset
+      }
+      Kernels.attentionForward(
+        query: at(q), key: at(k), value: at(v),
+        dropoutMask: mask.map { $0.storage.pointer(T.self) },
+        weights: weights.storage.pointer(T.self), output: out.storage.pointer(T.self),
+        batch: batch, l: l, s: s, e: e, ev: ev, scale: T(scale), causal: isCausal,
+        layouts: layouts)
+    }
+    if weights.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+  }
+
+  /// The gradients of query, key and value (each written where given) from the output's `g`.
+  func backward(
+    _ g: Tensor, _ q: AttentionOperand, _ k: AttentionOperand, _ v: AttentionOperand,
+    gradients: (AttentionOperand?, AttentionOperand?, AttentionOperand?)
+  ) {
+    func run<T: TensorScalar>(_: T.Type) {
+      func at(_ x: AttentionOperand) -> UnsafeMutablePointer<T> {
+        x.tensor.storage.pointer(T.self) + x.offset
+      }
       Kernels.attentionBackward(
-        gradOutput: g.storage.pointer(T.self), query: base, key: base + e, value: base + 2 * e,
+        gradOutput: g.storage.pointer(T.self), query: at(q), key: at(k), value: at(v),
         weights: weights.storage.pointer(T.self),
         dropoutMask: mask.map { $0.storage.pointer(T.self) },
-        gradQuery: gradBase, gradKey: gradBase + e, gradValue: gradBase + 2 * e,
-        batch: n * heads, l: t, s: t, e: d, ev: d, scale: T(scale), layouts: layouts)
+        gradQuery: gradients.0.map(at), gradKey: gradients.1.map(at),
+        gradValue: gradients.2.map(at), batch: batch, l: l, s: s, e: e, ev: ev,
+        scale: T(scale), layouts: layouts)
     }
-    if projected.dtype == .float32 { backward(Float.self) } else { backward(Double.self) }
-    return [grad]
+    if weights.dtype == .float32 { run(Float.self) } else { run(Double.self) }
   }
 }
 
