@@ -508,29 +508,6 @@ private func copyPanelRow(from: UnsafeRawPointer, to: UnsafeMutableRawPointer, b
   assert(offset == bytes, "copyPanelRow: \(bytes) bytes is not a multiple of 8")
 }
 
-/// Transposes 8 vectors (an 8×8 block, row r = `v.r`) in place with three deinterleave stages.
-@inline(__always)
-private func transpose8x8(
-  _ v:
-    inout (
-      SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
-      SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>
-    )
-) {
-  // Each stage maps flat index bits [r2 r1 r0 c2 c1 c0] to [c0 r2 r1 r0 c2 c1]; three stages
-  // rotate rows into columns.
-  for _ in 0..<3 {
-    let p0 = SIMD16(lowHalf: v.0, highHalf: v.1)
-    let p1 = SIMD16(lowHalf: v.2, highHalf: v.3)
-    let p2 = SIMD16(lowHalf: v.4, highHalf: v.5)
-    let p3 = SIMD16(lowHalf: v.6, highHalf: v.7)
-    v = (
-      p0.evenHalf, p1.evenHalf, p2.evenHalf, p3.evenHalf,
-      p0.oddHalf, p1.oddHalf, p2.oddHalf, p3.oddHalf
-    )
-  }
-}
-
 /// Packs one panel whose `count` lanes (≤ `width`) are contiguous along depth, by 8×8 transposes.
 ///
 /// Lanes from `count` to `width` are zero. Writes only inside the panel (a partial last lane group

@@ -18,10 +18,87 @@ extension Kernels {
       }
       return
     }
+    if outer == 1 && inner == 1 && n >= 2 * elementwiseChunk {
+      // One long contiguous sum: its blocks are split over the threads instead.
+      out[0] = sumOfTerms(Identity.self, x, count: n)
+      return
+    }
     forRowRanges(outer: outer, perRow: n * inner) { rows in
       sumAxis(
         source.value + rows.lowerBound * n * inner, target.value + rows.lowerBound * inner,
         rows: rows.count, n: n, inner: inner)
+    }
+  }
+
+  /// `Σ_j x[j]²` over `count` contiguous elements, each square rounded to `T`: the same bits as
+  /// summing a tensor of the squares with ``sumAxis(_:_:outer:n:inner:)``, without writing the
+  /// squares (the 2-norm of a large gradient reads it once).
+  @inlinable public static func sumOfSquares<T: KernelScalar>(
+    _ x: UnsafePointer<T>, count: Int
+  ) -> T {
+    sumOfTerms(Square.self, x, count: count)
+  }
+
+  /// The terms of a sum: each element itself, or its square.
+  @usableFromInline protocol SumTerm {
+    /// The term of `x`.
+    static func term<T: KernelScalar>(_ x: T) -> T
+    /// The terms of eight floats.
+    static func term(_ x: SIMD8<Float>) -> SIMD8<Float>
+  }
+
+  /// Each element itself: a plain sum.
+  @usableFromInline enum Identity: SumTerm {
+    @inlinable @inline(__always) static func term<T: KernelScalar>(_ x: T) -> T { x }
+    @inlinable @inline(__always) static func term(_ x: SIMD8<Float>) -> SIMD8<Float> { x }
+  }
+
+  /// `x·x`: a sum of squares.
+  @usableFromInline enum Square: SumTerm {
+    @inlinable @inline(__always) static func term<T: KernelScalar>(_ x: T) -> T { x * x }
+    @inlinable @inline(__always) static func term(_ x: SIMD8<Float>) -> SIMD8<Float> { x * x }
+  }
+
+  /// `Σ_j f(x[j])` in the order of ``sumAxis(_:_:rows:n:inner:)`` for one contiguous row: up to
+  /// ``sumBlock`` terms left to right; longer sums as blocks of ``sumBlock`` terms, each left to
+  /// right, whose partial sums are added pairwise. The blocks are independent, so runs of them
+  /// are computed on the kernel threads; the result does not depend on the thread count.
+  @inlinable static func sumOfTerms<T: KernelScalar, F: SumTerm>(
+    _ f: F.Type, _ x: UnsafePointer<T>, count n: Int
+  ) -> T {
+    let blocks = (n + sumBlock - 1) / sumBlock
+    if blocks <= 1 { return plainSum(f, x, n: n) }
+    return withUnsafeTemporaryAllocation(of: T.self, capacity: blocks) { buffer in
+      let partials = UncheckedSendable(buffer.baseAddress!)
+      let source = UncheckedSendable(x)
+      let blocksPerTask = Swift.max(4, elementwiseChunk / sumBlock)
+      let tasks = (blocks + blocksPerTask - 1) / blocksPerTask
+      parallelFor(tasks) { task in
+        let (p, src) = (partials.value, source.value)
+        var b = task * blocksPerTask
+        let end = Swift.min(blocks, b + blocksPerTask)
+        if T.self == Float.self {
+          let floats = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+          while b + 8 <= end && (b + 8) * sumBlock <= n {
+            let sums = eightPlainSums(f, floats + b * sumBlock, stride: sumBlock, n: sumBlock)
+            for l in 0..<8 { p[b + l] = T(sums[l]) }
+            b += 8
+          }
+        }
+        while b + 4 <= end && (b + 4) * sumBlock <= n {
+          let first = src + b * sumBlock
+          (p[b], p[b + 1], p[b + 2], p[b + 3]) = fourPlainSums(
+            f, first, first + sumBlock, first + 2 * sumBlock, first + 3 * sumBlock, n: sumBlock)
+          b += 4
+        }
+        while b < end {
+          let first = b * sumBlock
+          p[b] = plainSum(f, src + first, n: Swift.min(sumBlock, n - first))
+          b += 1
+        }
+      }
+      addPairwise(partials.value, blocks: blocks, width: 1)
+      return partials.value[0]
     }
   }
 
@@ -68,14 +145,22 @@ extension Kernels {
   /// (a plain float32 sum of a million small squares loses about 0.4 %). The order depends only
   /// on n, so every result is deterministic.
   ///
-  /// Contiguous sums (`inner == 1`) run four at a time, four rows or four blocks, as four
-  /// independent left-to-right chains: the same sums, four times the throughput of one chain.
+  /// Contiguous sums (`inner == 1`) run eight (`Float`) or four at a time, rows or blocks, as
+  /// independent left-to-right chains: the same sums, several times the throughput of one chain.
   @inlinable static func sumAxis<T: KernelScalar>(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, rows outer: Int, n: Int, inner: Int
   ) {
     let blocks = (n + sumBlock - 1) / sumBlock
     var o = 0
     if inner == 1 && blocks <= 1 {
+      if T.self == Float.self {
+        let floats = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
+        while o + 8 <= outer {
+          let sums = eightPlainSums(Identity.self, floats + o * n, stride: n, n: n)
+          for l in 0..<8 { out[o + l] = T(sums[l]) }
+          o += 8
+        }
+      }
       while o + 4 <= outer {
         let sums = fourPlainSums(x + o * n, x + (o + 1) * n, x + (o + 2) * n, x + (o + 3) * n, n: n)
         (out[o], out[o + 1], out[o + 2], out[o + 3]) = sums
@@ -141,20 +226,75 @@ extension Kernels {
     _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>, _ d: UnsafePointer<T>,
     n: Int
   ) -> (T, T, T, T) {
+    fourPlainSums(Identity.self, a, b, c, d, n: n)
+  }
+
+  /// Four left-to-right sums of the terms of `n` elements each, interleaved so that they
+  /// overlap.
+  @inlinable @inline(__always) static func fourPlainSums<T: KernelScalar, F: SumTerm>(
+    _ f: F.Type, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>,
+    _ d: UnsafePointer<T>, n: Int
+  ) -> (T, T, T, T) {
     var sums: (T, T, T, T) = (0, 0, 0, 0)
     for j in 0..<n {
-      sums.0 += a[j]
-      sums.1 += b[j]
-      sums.2 += c[j]
-      sums.3 += d[j]
+      sums.0 += F.term(a[j])
+      sums.1 += F.term(b[j])
+      sums.2 += F.term(c[j])
+      sums.3 += F.term(d[j])
     }
     return sums
   }
 
+  /// Eight left-to-right sums of the terms of `n` floats each, the `l`-th starting at
+  /// `src + l·stride`, as the eight lanes of one vector: eight vectors are loaded, one from each
+  /// run, and transposed, so that each lane adds its own run's terms in increasing order (the
+  /// same sums as ``plainSum(_:_:n:)`` on each run, eight chains at a time, and no gathers).
+  /// The terms are taken after the transpose, which the compiler keeps as plain shuffles.
+  @inlinable @inline(__always) static func eightPlainSums<F: SumTerm>(
+    _ f: F.Type, _ src: UnsafePointer<Float>, stride: Int, n: Int
+  ) -> SIMD8<Float> {
+    let raw = UnsafeRawPointer(src)
+    @inline(__always) func load(_ l: Int, _ j: Int) -> SIMD8<Float> {
+      raw.loadUnaligned(fromByteOffset: (l * stride + j) * 4, as: SIMD8<Float>.self)
+    }
+    var acc = SIMD8<Float>()
+    var j = 0
+    while j + 8 <= n {
+      var v = (
+        load(0, j), load(1, j), load(2, j), load(3, j), load(4, j), load(5, j), load(6, j),
+        load(7, j)
+      )
+      transpose8x8(&v)
+      acc += F.term(v.0)
+      acc += F.term(v.1)
+      acc += F.term(v.2)
+      acc += F.term(v.3)
+      acc += F.term(v.4)
+      acc += F.term(v.5)
+      acc += F.term(v.6)
+      acc += F.term(v.7)
+      j += 8
+    }
+    while j < n {
+      var column = SIMD8<Float>()
+      for l in 0..<8 { column[l] = F.term(src[l * stride + j]) }
+      acc += column
+      j += 1
+    }
+    return acc
+  }
+
   /// `Σ_j src[j]` for `j` in `0..<n`, added left to right.
   @inlinable static func plainSum<T: KernelScalar>(_ src: UnsafePointer<T>, n: Int) -> T {
+    plainSum(Identity.self, src, n: n)
+  }
+
+  /// `Σ_j` of the terms of `src[j]` for `j` in `0..<n`, added left to right.
+  @inlinable @inline(__always) static func plainSum<T: KernelScalar, F: SumTerm>(
+    _ f: F.Type, _ src: UnsafePointer<T>, n: Int
+  ) -> T {
     var acc: T = 0
-    for j in 0..<n { acc += src[j] }
+    for j in 0..<n { acc += F.term(src[j]) }
     return acc
   }
 

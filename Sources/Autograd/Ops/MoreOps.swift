@@ -139,7 +139,20 @@ extension Tensor {
     if p != 2 { return abs().pow(p).sum(dims: dims, keepDim: keepDim).pow(1 / p) }
     let axes = reductionAxes(dims, .norm)
     let kept = reducedShape(axes, keepDim: true)
-    let y = noGrad { (self * self).sum(dims: axes, keepDim: keepDim).sqrt() }
+    let y = noGrad { () -> Tensor in
+      guard axes.count == rank && count >= 2 * Kernels.elementwiseChunk else {
+        return (self * self).sum(dims: axes, keepDim: keepDim).sqrt()
+      }
+      // The 2-norm of a large tensor (a gradient being clipped): the same sum of squares, read
+      // once, without a tensor of the squares.
+      let out = Tensor(uninitializedShape: reducedShape(axes, keepDim: keepDim), dtype: dtype)
+      func run<T: TensorScalar>(_: T.Type) {
+        out.storage.pointer(T.self)[0] =
+          Kernels.sumOfSquares(storage.pointer(T.self), count: count).squareRoot()
+      }
+      if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+      return out
+    }
     return Tensor.record(.norm, inputs: [self], output: y, savingOutput: true) {
       [self] ctx in
       // g · x / ‖x‖, with ‖x‖ replaced by 1 where it is 0 (x is 0 there, so the gradient is 0).

@@ -70,10 +70,10 @@ struct ReductionTests {
   }
 
   @Test(
-    "row sums (four rows or four blocks at a time) keep the documented order, bit for bit",
-    arguments: [7, 1024, 1025, 5000, 9000])
+    "row sums (eight or four rows or blocks at a time) keep the documented order, bit for bit",
+    arguments: [7, 13, 1024, 1025, 5000, 9000])
   func rowSumsKeepTheOrder(_ n: Int) {
-    let rows = 9
+    let rows = 21
     let v = (0..<rows * n).map { Float(0.001) * Float(1 + ($0 * 7919) % 1013) - 0.3 }
     let sums = Tensor(shape: [rows, n], scalars: v).sum(dim: 1).scalars
     for r in 0..<rows {
@@ -100,6 +100,35 @@ struct ReductionTests {
           sums[c].bitPattern == Self.documentedSum(column).bitPattern,
           "column \(c) of \(columns), \(n) rows, \(threads) threads")
       }
+    }
+  }
+
+  @Test(
+    "one long sum and a long 2-norm (blocks split over the threads, eight at a time) keep the documented order, bit for bit",
+    arguments: [70_000, 1024 * 97 + 13])
+  func longSumAndNormKeepTheOrder(_ n: Int) {
+    // Terms of many magnitudes and both signs, so that adding the blocks in another order
+    // would change the result.
+    let v = (0..<n).map { i -> Float in
+      let scale: Float = i % 1024 == 5 ? 1 : 0.001
+      return Float(sin(Double(i) * 0.37)) * Float(1 + (i * 7919) % 1013) * scale
+    }
+    let expectedSum = Self.documentedSum(v[...])
+    let expectedNorm = Self.documentedSum(v.map { $0 * $0 }[...]).squareRoot()
+    let doubles = v.map { Double($0) * 1.1 }
+    let plainNorm64 = doubles.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    let x = Tensor(shape: [n], scalars: v)
+    let x64 = Tensor(shape: [n], scalars: doubles)
+    let saved = numThreads()
+    defer { setNumThreads(saved) }
+    for threads in [1, 2, 3] {
+      setNumThreads(threads)
+      #expect(Float(x.sum().item()).bitPattern == expectedSum.bitPattern, "\(threads) threads")
+      #expect(Float(x.norm().item()).bitPattern == expectedNorm.bitPattern, "\(threads) threads")
+      // The fused norm is the composed one: the same squares, summed in the same order.
+      #expect(x.norm().item() == (x * x).sum().sqrt().item())
+      #expect(x64.norm().item() == (x64 * x64).sum().sqrt().item(), "\(threads) threads")
+      #expect(abs(x64.norm().item() - plainNorm64) < 1e-9 * plainNorm64)
     }
   }
 }
