@@ -434,10 +434,13 @@ private func packPanels<T: PackedGEMMScalar>(
     let count = min(width, lanes - lane)
     let src = source + lane * laneStride
     if depthStride == 1 && T.self == Float.self {
+      let nextCount = min(width, max(0, lanes - lane - width))
       packTransposed(
         UnsafeRawPointer(src).assumingMemoryBound(to: Float.self), laneStride: laneStride,
         count: count, depth: depth, width: width,
-        into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self))
+        into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+        prefetching: UnsafeRawPointer(src + width * laneStride).assumingMemoryBound(
+          to: Float.self), nextCount: nextCount)
     } else {
       for p in 0..<depth {
         let row = out + p * width
@@ -465,7 +468,20 @@ private func packContiguousLanes<T: PackedGEMMScalar>(
   let rest = lanes - fullPanels * width
   let panelStride = width * depth
   let rowBytes = width * MemoryLayout<T>.stride
+  let stepBytes = lanes * MemoryLayout<T>.stride
+  // Steps far apart (a wide matrix read down its columns) are not found by the hardware
+  // prefetcher; steps in one run of memory are.
+  let farApart = depthStride * MemoryLayout<T>.stride >= 4096
   for p in 0..<depth {
+    if farApart && p + prefetchSteps < depth {
+      // The step read `prefetchSteps` from now.
+      let ahead = UnsafeRawPointer(source + (p + prefetchSteps) * depthStride)
+      var offset = 0
+      while offset < stepBytes {
+        prefetch(ahead + offset)
+        offset += 64
+      }
+    }
     var from = UnsafeRawPointer(source + p * depthStride)
     var to = UnsafeMutableRawPointer(packed + p * width)
     for _ in 0..<fullPanels {
@@ -508,18 +524,34 @@ private func copyPanelRow(from: UnsafeRawPointer, to: UnsafeMutableRawPointer, b
   assert(offset == bytes, "copyPanelRow: \(bytes) bytes is not a multiple of 8")
 }
 
-/// Packs one panel whose `count` lanes (≤ `width`) are contiguous along depth, by 8×8 transposes.
+/// Packs one panel whose `count` lanes (≤ `width`) are contiguous along depth, by 8×8 transposes,
+/// prefetching the `nextCount` lanes of the next panel at `next` (same lane stride) meanwhile.
 ///
 /// Lanes from `count` to `width` are zero. Writes only inside the panel (a partial last lane group
 /// stores 4 or 2+4 floats), so panels can be packed concurrently.
 @inline(__always)
 private func packTransposed(
   _ src: UnsafePointer<Float>, laneStride: Int, count: Int, depth: Int, width: Int,
-  into out: UnsafeMutablePointer<Float>
+  into out: UnsafeMutablePointer<Float>, prefetching next: UnsafePointer<Float>, nextCount: Int
 ) {
   let groups = (width + 7) / 8
   var p = 0
+  // The next panel's lines, a few per step, so that their misses overlap this panel's work
+  // (lanes far apart, each read for only `depth` elements, defeat the hardware prefetcher).
+  let linesPerRow = (depth + 15) / 16
+  let touches = nextCount * linesPerRow
+  let perStep = (touches * 8 + depth - 1) / max(depth, 1)
+  var touched = 0
+  var (touchRow, touchLine) = (0, 0)
   while p + 8 <= depth {
+    var t = 0
+    while t < perStep && touched < touches {
+      prefetch(UnsafeRawPointer(next + touchRow * laneStride + touchLine * 16))
+      touchLine += 1
+      if touchLine == linesPerRow { (touchRow, touchLine) = (touchRow + 1, 0) }
+      touched += 1
+      t += 1
+    }
     for group in 0..<groups {
       let first = group * 8
       @inline(__always) func row(_ r: Int) -> SIMD8<Float> {
@@ -563,6 +595,23 @@ private func packTransposed(
     p += 1
   }
 }
+
+/// Asks the CPU to start loading the cache line holding `address` into all cache levels
+/// (`prefetcht0` on x86), without waiting for it; a hint with no effect on results.
+@inline(__always)
+func prefetch(_ address: UnsafeRawPointer) {
+  llvmPrefetch(address, 0, 3, 1)
+}
+
+/// How many steps ahead ``packContiguousLanes(source:depthStride:lanes:depth:width:into:)``
+/// prefetches its source.
+private let prefetchSteps = 8
+
+/// LLVM's prefetch intrinsic (address, 0 = read, locality 3 = keep in all levels, 1 = data):
+/// Swift has no prefetch, but a function bound to the intrinsic's name compiles to it.
+@_silgen_name("llvm.prefetch.p0")
+private func llvmPrefetch(
+  _ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cacheType: Int32)
 
 /// Writes a register tile's `rows`×`cols` corner from `sums` (row stride `nr`) to C.
 ///

@@ -74,28 +74,10 @@ extension Kernels {
       let blocksPerTask = Swift.max(4, elementwiseChunk / sumBlock)
       let tasks = (blocks + blocksPerTask - 1) / blocksPerTask
       parallelFor(tasks) { task in
-        let (p, src) = (partials.value, source.value)
-        var b = task * blocksPerTask
-        let end = Swift.min(blocks, b + blocksPerTask)
-        if T.self == Float.self {
-          let floats = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
-          while b + 8 <= end && (b + 8) * sumBlock <= n {
-            let sums = eightPlainSums(f, floats + b * sumBlock, stride: sumBlock, n: sumBlock)
-            for l in 0..<8 { p[b + l] = T(sums[l]) }
-            b += 8
-          }
-        }
-        while b + 4 <= end && (b + 4) * sumBlock <= n {
-          let first = src + b * sumBlock
-          (p[b], p[b + 1], p[b + 2], p[b + 3]) = fourPlainSums(
-            f, first, first + sumBlock, first + 2 * sumBlock, first + 3 * sumBlock, n: sumBlock)
-          b += 4
-        }
-        while b < end {
-          let first = b * sumBlock
-          p[b] = plainSum(f, src + first, n: Swift.min(sumBlock, n - first))
-          b += 1
-        }
+        let first = task * blocksPerTask
+        blockSums(
+          f, source.value, count: n, blocks: first..<Swift.min(blocks, first + blocksPerTask),
+          into: partials.value)
       }
       addPairwise(partials.value, blocks: blocks, width: 1)
       return partials.value[0]
@@ -183,18 +165,7 @@ extension Kernels {
       // pairwise tree over the blocks.
       withUnsafeTemporaryAllocation(of: T.self, capacity: blocks) { buffer in
         let p = buffer.baseAddress!
-        var b = 0
-        while b + 4 <= blocks && (b + 4) * sumBlock <= n {
-          let first = src + b * sumBlock
-          (p[b], p[b + 1], p[b + 2], p[b + 3]) = fourPlainSums(
-            first, first + sumBlock, first + 2 * sumBlock, first + 3 * sumBlock, n: sumBlock)
-          b += 4
-        }
-        while b < blocks {
-          let first = b * sumBlock
-          p[b] = plainSum(src + first, n: Swift.min(sumBlock, n - first))
-          b += 1
-        }
+        blockSums(Identity.self, src, count: n, blocks: 0..<blocks, into: p)
         addPairwise(p, blocks: blocks, width: 1)
         dst[0] = p[0]
       }
@@ -218,6 +189,35 @@ extension Kernels {
         for i in 0..<width { a[i] = c[i] }
       }
       count = half + count % 2
+    }
+  }
+
+  /// The partial sums `p[b]` of the terms of blocks `b` in `blocks` of a contiguous run of `n`
+  /// elements (block `b` is elements `b·sumBlock ..< min(n, (b + 1)·sumBlock)`, added left to
+  /// right), eight (`Float`) or four blocks at a time where whole.
+  @inlinable @inline(__always) static func blockSums<T: KernelScalar, F: SumTerm>(
+    _ f: F.Type, _ src: UnsafePointer<T>, count n: Int, blocks: Range<Int>,
+    into p: UnsafeMutablePointer<T>
+  ) {
+    var b = blocks.lowerBound
+    if T.self == Float.self {
+      let floats = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+      while b + 8 <= blocks.upperBound && (b + 8) * sumBlock <= n {
+        let sums = eightPlainSums(f, floats + b * sumBlock, stride: sumBlock, n: sumBlock)
+        for l in 0..<8 { p[b + l] = T(sums[l]) }
+        b += 8
+      }
+    }
+    while b + 4 <= blocks.upperBound && (b + 4) * sumBlock <= n {
+      let first = src + b * sumBlock
+      (p[b], p[b + 1], p[b + 2], p[b + 3]) = fourPlainSums(
+        f, first, first + sumBlock, first + 2 * sumBlock, first + 3 * sumBlock, n: sumBlock)
+      b += 4
+    }
+    while b < blocks.upperBound {
+      let first = b * sumBlock
+      p[b] = plainSum(f, src + first, n: Swift.min(sumBlock, n - first))
+      b += 1
     }
   }
 
