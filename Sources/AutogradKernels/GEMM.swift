@@ -652,6 +652,13 @@ private func writeEdgeTile<T: PackedGEMMScalar>(
         store: store)
       return
     }
+    // The tile of C is read or written after the loop: start loading it now.
+    for row in 0..<rows {
+      let line = UnsafeRawPointer(c + row * ldc)
+      prefetch(line)
+      prefetch(line + 64)
+      prefetch(line + 124)
+    }
     var c00 = V()
     var c01 = V()
     var c10 = V()
