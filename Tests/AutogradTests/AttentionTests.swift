@@ -18,31 +18,6 @@ private func composedAttention(
   return w.matmul(v)
 }
 
-/// The output and the three input gradients of `f` under the loss Σ output ⊙ r.
-private func valueAndGradients(
-  _ inputs: [Tensor], _ f: ([Tensor]) -> Tensor
-) -> [[Float]] {
-  let leaves = inputs.map { $0.detached().requiringGrad() }
-  let y = f(leaves)
-  let r = Tensor.uniform(y.shape, low: -1, high: 1, generator: Generator(seed: 77))
-  (y * r).sum().backward()
-  return [y.scalars] + leaves.map { $0.grad!.scalars }
-}
-
-/// Expects `f`'s output and input gradients (as ``valueAndGradients(_:_:)`` gives them) to have
-/// the same bits with 2 and 3 kernel threads as with 1.
-private func expectSameBitsForAnyThreadCount(_ inputs: [Tensor], _ f: ([Tensor]) -> Tensor) {
-  let saved = numThreads()
-  defer { setNumThreads(saved) }
-  func run() -> [[UInt32]] { valueAndGradients(inputs, f).map { $0.map(\.bitPattern) } }
-  setNumThreads(1)
-  let one = run()
-  for threads in [2, 3] {
-    setNumThreads(threads)
-    #expect(run() == one, "\(threads) threads")
-  }
-}
-
 @Suite("fusedAttention")
 struct AttentionTests {
   let q = Tensor.randn([3, 4, 17, 8], generator: Generator(seed: 1))

@@ -290,6 +290,23 @@ let opTable: [OpCase] = [
     name: "fusedSelfAttention causal with dropout 0.3",
     inputs: [sample([2, 3, 12], seed: 194)]
   ) { fusedSelfAttention($0[0], heads: 2, isCausal: true, dropoutP: 0.3, generator: Generator(seed: 9)) },
+  // Layer normalization in one op.
+  OpCase(
+    name: "layerNorm [3, 5] over [5] with weight and bias", inputs: [sample([3, 5], seed: 400, -2, 2), sample([5], seed: 401), sample([5], seed: 402)],
+    reference: { layerNormReference($0) },
+    errors: [
+      ErrorInput(message: "layerNorm: input of shape [2, 3] does not end in the normalized shape [4]") { _ = layerNorm(Tensor.zeros([2, 3]), normalizedShape: [4]) },
+      ErrorInput(message: "layerNorm: weight of shape [3] and float32 does not match the normalized shape [2, 3] of float32") { _ = layerNorm(Tensor.zeros([2, 3]), normalizedShape: [2, 3], weight: Tensor.ones([3])) },
+    ]
+  ) { layerNorm($0[0], normalizedShape: [5], weight: $0[1], bias: $0[2]) },
+  OpCase(
+    name: "layerNorm [2, 3, 4] over [3, 4], no affine", inputs: [sample([2, 3, 4], seed: 403, -3, 3)],
+    reference: { layerNormReference($0) }
+  ) { layerNorm($0[0], normalizedShape: [3, 4]) },
+  OpCase(
+    name: "layerNorm [4, 11] with weight only, eps 0.1 (a vector tail)", inputs: [sample([4, 11], seed: 404), sample([11], seed: 405)],
+    reference: { layerNormReference($0, eps: 0.1) }
+  ) { layerNorm($0[0], normalizedShape: [11], weight: $0[1], eps: 0.1) },
   // The LSTM gate update in one op (h' and c' side by side).
   OpCase(
     name: "lstmCell [3, 4·5] with c [3, 5]", inputs: [sample([3, 20], seed: 190, -2, 2), sample([3, 5], seed: 191)],
@@ -496,6 +513,25 @@ func selfAttentionReference(_ x: Tensor, heads: Int, batchFirst: Bool, causal: B
 }
 
 /// h' then c' per row of an LSTM cell update, in plain Float64 (the rows of `lstmCell` side by side).
+/// Layer normalization in Float64 over the trailing axes of the weight's size (all but the first
+/// axis without one): `(x − mean)/√(variance + eps)·w + b` per row.
+@Sendable func layerNormReference(_ t: [Tensor], eps: Double = 1e-5) -> [Double] {
+  let x = t[0].doubleScalars
+  let n = t.count > 1 ? t[1].count : x.count / t[0].shape[0]
+  let w = t.count > 1 ? t[1].doubleScalars : [Double](repeating: 1, count: n)
+  let b = t.count > 2 ? t[2].doubleScalars : [Double](repeating: 0, count: n)
+  var out = [Double]()
+  for row in 0..<(x.count / n) {
+    let v = x[(row * n)..<((row + 1) * n)]
+    let mean = v.reduce(0, +) / Double(n)
+    let variance = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
+    for (j, value) in v.enumerated() {
+      out.append((value - mean) / (variance + eps).squareRoot() * w[j] + b[j])
+    }
+  }
+  return out
+}
+
 @Sendable func lstmCellReference(_ t: [Tensor]) -> [Double] {
   let (gates, c) = (t[0].doubleScalars, t[1].doubleScalars)
   let h = t[1].shape.last!

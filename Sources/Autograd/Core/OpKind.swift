@@ -152,6 +152,9 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
   /// Multi-head self-attention on a packed projection in one op
   /// (``fusedSelfAttention(_:heads:batchFirst:scale:isCausal:dropoutP:generator:)``).
   public static let fusedSelfAttention = OpKind("fusedSelfAttention")
+  /// Layer normalization over trailing axes
+  /// (``layerNorm(_:normalizedShape:weight:bias:eps:)``).
+  public static let layerNorm = OpKind("layerNorm")
   /// The elementwise update of an LSTM step (``lstmCell(gates:c:)``).
   public static let lstmCell = OpKind("lstmCell")
   /// Categorical sampling (`multinomial`); not differentiable.
@@ -168,7 +171,8 @@ public struct OpKind: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
     .expand, .slice, .sliceBackward, .concat, .softmax, .logSoftmax, .gather, .scatterAdd,
     .indexSelect, .indexAdd, .cumsum, .flip, .maximum, .minimum, .norm, .conv2d, .conv2dInputGrad,
     .conv2dWeightGrad, .maxPool2d,
-    .maxPool2dBackward, .dropout, .fusedAttention, .fusedSelfAttention, .lstmCell, .multinomial,
+    .maxPool2dBackward, .dropout, .fusedAttention, .fusedSelfAttention, .layerNorm, .lstmCell,
+    .multinomial,
     .compare,
   ]
 }

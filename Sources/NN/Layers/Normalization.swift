@@ -137,12 +137,8 @@ public final class LayerNorm: Module, @unchecked Sendable {
       input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
       "LayerNorm: input of shape \(input.shape) does not end in the normalized shape \(normalizedShape)"
     )
-    let axes = Array((input.rank - k)..<input.rank)
-    let mean = input.mean(dims: axes, keepDim: true)
-    let variance = input.variance(dims: axes, correction: 0, keepDim: true)
-    var y = (input - mean) / (variance + eps).sqrt()
-    if let weight, let bias { y = y * weight + bias }
-    return y
+    return layerNorm(
+      input, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
   }
 }
 
