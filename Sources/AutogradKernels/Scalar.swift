@@ -5,8 +5,10 @@ import Foundation
 /// A floating-point element type the kernels compute with: `Float` or `Double`.
 ///
 /// Kernels are written once, generic over this protocol, and specialised for both types.
-/// `Autograd.TensorScalar` refines it with the tensor element type.
-public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Sendable
+/// `Autograd.TensorScalar` refines it with the tensor element type. (`Codable`, as `Float` and
+/// `Double` are, because `SIMDScalar`'s same-type constraints otherwise make the compiler warn
+/// at every protocol refining this one.)
+public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable
 where RawSignificand: FixedWidthInteger {
   /// e raised to `x`.
   static func exp(_ x: Self) -> Self
