@@ -94,11 +94,12 @@ private enum SGEMMTiling {
   /// From this many multiply-adds on, C is cut into `tasksPerThread` slabs per thread.
   public static var splitThreshold: Int { 1 << 26 }
   /// Slabs per thread of a large product (each packs its own share of A and B, so every extra
-  /// row of slabs packs B once more). Two: on the 2-vCPU Zen 5 machine, 1024³ and the
-  /// decoder's 700×200×10000 ran 5–10 % faster than with four in interleaved runs, and the
-  /// language-model steps 2–4 % faster; one was as fast alone but left no slack when a thread
-  /// is slowed by the machine's other jobs.
-  public static var tasksPerThread: Int { 2 }
+  /// row of slabs packs B once more). One: on the 2-vCPU Zen 5 machine, once the packing
+  /// prefetched its sources, one slab per thread beat two on every product of the benchmark's
+  /// table (the MNIST fc layer's 128×128×9216 by 19 %, 1024³ by 1–4 %) and on the CNN, LSTM and
+  /// Transformer steps in 6, 6 and 7 of 7 interleaved pairs. (Two had beaten four, and one,
+  /// before the prefetching.)
+  public static var tasksPerThread: Int { 1 }
   /// The largest k-block of B (in bytes) read in place instead of packed, when its lanes are
   /// contiguous: small enough to stay in the L1 and L2 caches.
   public static var inPlaceBBytes: Int { 64 * 1024 }
@@ -157,8 +158,9 @@ extension Kernels {
       b: b, depthStrideB: transB ? 1 : ldb, colStrideB: transB ? ldb : 1,
       overwrite: beta == 0, c: c, ldc: ldc)
     let threads = m * n * k < Kernels.gemmParallelThreshold ? 1 : Kernels.threadCount()
-    // Large products get a few tasks per thread, taken in turn: a thread that was preempted
-    // or slowed by the machine's other jobs no longer holds up the whole product.
+    // Large products may get several tasks per thread, taken in turn, so that a thread slowed
+    // by the machine's other jobs holds up less of the product (`tasksPerThread`, now 1: the
+    // repacking that extra slabs cost outweighed that on the machines measured).
     let tasks =
       threads > 1 && m * n * k >= SGEMMTiling.splitThreshold
       ? threads * SGEMMTiling.tasksPerThread : threads
