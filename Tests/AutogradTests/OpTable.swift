@@ -296,6 +296,7 @@ let opTable: [OpCase] = [
     reference: { layerNormReference($0) },
     errors: [
       ErrorInput(message: "layerNorm: input of shape [2, 3] does not end in the normalized shape [4]") { _ = layerNorm(Tensor.zeros([2, 3]), normalizedShape: [4]) },
+      ErrorInput(message: "layerNorm: the normalized shape must have at least one axis (input of shape [2, 3])") { _ = layerNorm(Tensor.zeros([2, 3]), normalizedShape: []) },
       ErrorInput(message: "layerNorm: weight of shape [3] and float32 does not match the normalized shape [2, 3] of float32") { _ = layerNorm(Tensor.zeros([2, 3]), normalizedShape: [2, 3], weight: Tensor.ones([3])) },
     ]
   ) { layerNorm($0[0], normalizedShape: [5], weight: $0[1], bias: $0[2]) },

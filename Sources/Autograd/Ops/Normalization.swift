@@ -19,6 +19,9 @@ public func layerNorm(
   input.requireFloat(.layerNorm)
   let k = normalizedShape.count
   check(
+    k > 0,
+    "layerNorm: the normalized shape must have at least one axis (input of shape \(input.shape))")
+  check(
     input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
     "layerNorm: input of shape \(input.shape) does not end in the normalized shape \(normalizedShape)"
   )
