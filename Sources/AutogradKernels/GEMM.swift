@@ -97,8 +97,8 @@ private enum SGEMMTiling {
   /// row of slabs packs B once more). One: on the 2-vCPU Zen 5 machine, once the packing
   /// prefetched its sources, one slab per thread beat two on every product of the benchmark's
   /// table (the MNIST fc layer's 128×128×9216 by 19 %, 1024³ by 1–4 %) and on the CNN, LSTM and
-  /// Transformer steps in 6, 6 and 7 of 7 interleaved pairs. (Two had beaten four, and one,
-  /// before the prefetching.)
+  /// Transformer steps in 6, 6 and 7 of 7 interleaved pairs. (Before the prefetching, two had
+  /// beaten four and matched one.)
   public static var tasksPerThread: Int { 1 }
   /// The largest k-block of B (in bytes) read in place instead of packed, when its lanes are
   /// contiguous: small enough to stay in the L1 and L2 caches.
