@@ -133,36 +133,19 @@ extension Kernels {
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, rows outer: Int, n: Int, inner: Int
   ) {
     let blocks = (n + sumBlock - 1) / sumBlock
-    var o = 0
     if inner == 1 && blocks <= 1 {
-      if T.self == Float.self {
-        let floats = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
-        while o + 8 <= outer {
-          let sums = eightPlainSums(Identity.self, floats + o * n, stride: n, n: n)
-          for l in 0..<8 { out[o + l] = T(sums[l]) }
-          o += 8
-        }
-      }
-      while o + 4 <= outer {
-        let sums = fourPlainSums(x + o * n, x + (o + 1) * n, x + (o + 2) * n, x + (o + 3) * n, n: n)
-        (out[o], out[o + 1], out[o + 2], out[o + 3]) = sums
-        o += 4
-      }
+      // Rows of up to one block: each row is one run.
+      runSums(Identity.self, x, runLength: n, total: outer * n, runs: 0..<outer, into: out)
+      return
     }
-    while o < outer {
+    for o in 0..<outer {
       let src = x + o * n * inner
       let dst = out + o * inner
-      o += 1
       if inner > 1 {
         sumColumns(src, dst, n: n, width: inner, stride: inner)
         continue
       }
-      if blocks <= 1 {
-        dst[0] = plainSum(src, n: n)
-        continue
-      }
-      // One partial sum per block (whole blocks four at a time; the last may be short), then a
-      // pairwise tree over the blocks.
+      // One partial sum per block (the last may be short), then a pairwise tree over the blocks.
       withUnsafeTemporaryAllocation(of: T.self, capacity: blocks) { buffer in
         let p = buffer.baseAddress!
         blockSums(Identity.self, src, count: n, blocks: 0..<blocks, into: p)
@@ -194,39 +177,43 @@ extension Kernels {
 
   /// The partial sums `p[b]` of the terms of blocks `b` in `blocks` of a contiguous run of `n`
   /// elements (block `b` is elements `b·sumBlock ..< min(n, (b + 1)·sumBlock)`, added left to
-  /// right), eight (`Float`) or four blocks at a time where whole.
+  /// right).
   @inlinable @inline(__always) static func blockSums<T: KernelScalar, F: SumTerm>(
     _ f: F.Type, _ src: UnsafePointer<T>, count n: Int, blocks: Range<Int>,
     into p: UnsafeMutablePointer<T>
   ) {
-    var b = blocks.lowerBound
-    if T.self == Float.self {
-      let floats = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
-      while b + 8 <= blocks.upperBound && (b + 8) * sumBlock <= n {
-        let sums = eightPlainSums(f, floats + b * sumBlock, stride: sumBlock, n: sumBlock)
-        for l in 0..<8 { p[b + l] = T(sums[l]) }
-        b += 8
-      }
-    }
-    while b + 4 <= blocks.upperBound && (b + 4) * sumBlock <= n {
-      let first = src + b * sumBlock
-      (p[b], p[b + 1], p[b + 2], p[b + 3]) = fourPlainSums(
-        f, first, first + sumBlock, first + 2 * sumBlock, first + 3 * sumBlock, n: sumBlock)
-      b += 4
-    }
-    while b < blocks.upperBound {
-      let first = b * sumBlock
-      p[b] = plainSum(f, src + first, n: Swift.min(sumBlock, n - first))
-      b += 1
-    }
+    runSums(f, src, runLength: sumBlock, total: n, runs: blocks, into: p)
   }
 
-  /// Four left-to-right sums of `n` terms each, interleaved so that they overlap.
-  @inlinable static func fourPlainSums<T: KernelScalar>(
-    _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>, _ d: UnsafePointer<T>,
-    n: Int
-  ) -> (T, T, T, T) {
-    fourPlainSums(Identity.self, a, b, c, d, n: n)
+  /// `p[r]` = the left-to-right sum of the terms of run `r` of `src`, for `r` in `runs`, run `r`
+  /// being elements `r·runLength ..< min(total, (r + 1)·runLength)` (rows of a matrix, or the
+  /// blocks of one long sum): eight (`Float`) or four whole runs at a time, as independent
+  /// chains, then one at a time.
+  @inlinable @inline(__always) static func runSums<T: KernelScalar, F: SumTerm>(
+    _ f: F.Type, _ src: UnsafePointer<T>, runLength: Int, total: Int, runs: Range<Int>,
+    into p: UnsafeMutablePointer<T>
+  ) {
+    let length = runLength
+    var r = runs.lowerBound
+    if T.self == Float.self {
+      let floats = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+      while r + 8 <= runs.upperBound && (r + 8) * length <= total {
+        let sums = eightPlainSums(f, floats + r * length, stride: length, n: length)
+        for l in 0..<8 { p[r + l] = T(sums[l]) }
+        r += 8
+      }
+    }
+    while r + 4 <= runs.upperBound && (r + 4) * length <= total {
+      let first = src + r * length
+      (p[r], p[r + 1], p[r + 2], p[r + 3]) = fourPlainSums(
+        f, first, first + length, first + 2 * length, first + 3 * length, n: length)
+      r += 4
+    }
+    while r < runs.upperBound {
+      let first = r * length
+      p[r] = plainSum(f, src + first, n: Swift.min(length, total - first))
+      r += 1
+    }
   }
 
   /// Four left-to-right sums of the terms of `n` elements each, interleaved so that they
@@ -282,11 +269,6 @@ extension Kernels {
       j += 1
     }
     return acc
-  }
-
-  /// `Σ_j src[j]` for `j` in `0..<n`, added left to right.
-  @inlinable static func plainSum<T: KernelScalar>(_ src: UnsafePointer<T>, n: Int) -> T {
-    plainSum(Identity.self, src, n: n)
   }
 
   /// `Σ_j` of the terms of `src[j]` for `j` in `0..<n`, added left to right.
