@@ -886,6 +886,14 @@ private func gemmMicroKernel6x2<V: SIMD>(
   c: UnsafeMutablePointer<V.Scalar>, ldc: Int, rows: Int, cols: Int, store: Bool
 ) where V.Scalar: PackedGEMMScalar {
   let width = MemoryLayout<V>.size
+  // The tile of C is read or written after the loop: start loading it now (its rows are far
+  // apart, so the hardware prefetcher does not; 1024³ on the AVX2 Zen 3 machine, one thread,
+  // six alternations: 49–64 → 59–79 GFLOPS).
+  for row in 0..<rows {
+    let line = UnsafeRawPointer(c + row * ldc)
+    prefetch(line)
+    prefetch(line + 2 * width - 4)
+  }
   var c00 = V()
   var c01 = V()
   var c10 = V()

@@ -76,14 +76,38 @@ public enum StorageCache {
       }
       if let cached { return cached }
     }
-    return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+    return byteCount >= minimumBytes
+      ? UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+      : allocateSmall(byteCount: byteCount)
+  }
+
+  /// A 64-byte aligned buffer of `byteCount` bytes (below ``minimumBytes``) carved out of a
+  /// plain `malloc` block 64 bytes longer, with the block's address stored in the 8 bytes just
+  /// before the buffer (there are always at least 16).
+  ///
+  /// glibc's aligned allocation splits a larger chunk and frees the pieces on every call, and its
+  /// free lists then need consolidating: for a tensor of a few elements that cost more than the
+  /// op itself. Plain `malloc` of a recurring size is a thread-cache hit.
+  private static func allocateSmall(byteCount: Int) -> UnsafeMutableRawPointer {
+    guard let block = malloc(byteCount + 64) else {
+      fatalError("StorageCache: out of memory allocating \(byteCount + 64) bytes")
+    }
+    // malloc's blocks are 16-byte aligned, so the next 64-byte boundary is 16 to 64 bytes on.
+    let aligned = block + (64 - Int(bitPattern: block) & 63)
+    aligned.storeBytes(of: block, toByteOffset: -8, as: UnsafeMutableRawPointer.self)
+    return aligned
+  }
+
+  /// Frees a buffer from ``allocateSmall(byteCount:)``.
+  private static func releaseSmall(_ pointer: UnsafeMutableRawPointer) {
+    free(pointer.load(fromByteOffset: -8, as: UnsafeMutableRawPointer.self))
   }
 
   /// Returns a buffer from ``allocate(byteCount:)``: keeps it if it is large enough and fits
   /// under the limit (releasing the oldest free buffers to make room), else frees it.
   public static func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
     guard byteCount >= minimumBytes else {
-      pointer.deallocate()
+      releaseSmall(pointer)
       return
     }
     var evicted: [UnsafeMutableRawPointer] = []

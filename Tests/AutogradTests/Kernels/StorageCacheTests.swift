@@ -14,6 +14,33 @@ struct StorageCacheTests {
     }
   }
 
+  @Test("buffers of every size are 64-byte aligned, hold what is written, and free cleanly")
+  func alignmentAndRelease() {
+    // Below the cache's minimum the buffers are aligned by hand inside a malloc block; at and
+    // above it they come from the aligned allocator (and the cache).
+    let sizes =
+      [1, 4, 15, 16, 17, 63, 64, 65, 100, 1000, 4096, StorageCache.minimumBytes - 1]
+      + [StorageCache.minimumBytes, StorageCache.minimumBytes + 4]
+    for round in 0..<3 {
+      var buffers: [(UnsafeMutableRawPointer, Int)] = []
+      for size in sizes {
+        let buffer = StorageCache.allocate(byteCount: size)
+        #expect(Int(bitPattern: buffer) % 64 == 0, "\(size) bytes at \(buffer)")
+        let bytes = buffer.bindMemory(to: UInt8.self, capacity: size)
+        for i in 0..<size { bytes[i] = UInt8(truncatingIfNeeded: i &+ size &+ round) }
+        buffers.append((buffer, size))
+      }
+      // Every buffer still holds its own bytes after all were written (no overlap).
+      for (buffer, size) in buffers {
+        let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+        #expect(
+          (0..<size).allSatisfy { bytes[$0] == UInt8(truncatingIfNeeded: $0 &+ size &+ round) },
+          "\(size) bytes")
+      }
+      for (buffer, size) in buffers.reversed() { StorageCache.release(buffer, byteCount: size) }
+    }
+  }
+
   @Test("a negative limit stops with a message naming the function and the value")
   func negativeLimit() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
