@@ -64,21 +64,17 @@ public enum StorageCache {
   /// A 64-byte aligned buffer of `byteCount` bytes: a cached one of exactly that size (the most
   /// recently freed) or a new one.
   public static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
-    if byteCount >= minimumBytes {
-      let cached = state.withLock { state -> UnsafeMutableRawPointer? in
-        state.statistics.cacheableRequests += 1
-        guard let index = state.free.lastIndex(where: { $0.byteCount == byteCount }) else {
-          return nil
-        }
-        state.statistics.cacheHits += 1
-        state.cachedBytes -= byteCount
-        return state.free.remove(at: index).pointer
+    guard byteCount >= minimumBytes else { return allocateSmall(byteCount: byteCount) }
+    let cached = state.withLock { state -> UnsafeMutableRawPointer? in
+      state.statistics.cacheableRequests += 1
+      guard let index = state.free.lastIndex(where: { $0.byteCount == byteCount }) else {
+        return nil
       }
-      if let cached { return cached }
+      state.statistics.cacheHits += 1
+      state.cachedBytes -= byteCount
+      return state.free.remove(at: index).pointer
     }
-    return byteCount >= minimumBytes
-      ? UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
-      : allocateSmall(byteCount: byteCount)
+    return cached ?? UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
   }
 
   /// A 64-byte aligned buffer of `byteCount` bytes (below ``minimumBytes``) carved out of a
